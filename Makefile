@@ -1,0 +1,39 @@
+# aftermath: `make help` lists the targets.
+SHELL := /bin/bash
+export CGO_ENABLED := 1
+# The driver's Arrow API (query --format parquet|arrow) is behind this tag.
+export GOFLAGS := -tags=duckdb_arrow
+
+BIN        := bin/aftermath
+DEMO_DIR   := demo
+PKGS       := ./...
+
+.PHONY: help build demo test bench fuzz lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/aftermath
+	go build -o $(BIN) ./cmd/aftermath
+
+demo: build ## generate a sample workspace, ingest it, show what is in the warehouse
+	@scripts/demo.sh $(BIN) $(DEMO_DIR)
+
+test: ## run the whole test suite
+	go test -count=1 $(PKGS)
+
+bench: build ## run the benchmarks and print the figures docs/benchmarks.md quotes
+	@scripts/bench.sh $(BIN)
+
+fuzz: ## fuzz every parser of outside input for FUZZTIME each (default 30s)
+	@scripts/fuzz.sh $${FUZZTIME:-30s}
+
+lint: ## gofmt, go vet and go mod tidy must leave the tree unchanged
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet $(PKGS)
+	@cp go.mod /tmp/aftermath.go.mod.bak; cp go.sum /tmp/aftermath.go.sum.bak; go mod tidy; \
+	  if ! diff -q go.mod /tmp/aftermath.go.mod.bak >/dev/null || ! diff -q go.sum /tmp/aftermath.go.sum.bak >/dev/null; then \
+	    echo "go mod tidy changed go.mod/go.sum: commit the tidy result"; exit 1; fi
+
+clean: ## remove build and demo outputs
+	rm -rf bin $(DEMO_DIR)

@@ -1,0 +1,467 @@
+// Package config loads aftermath's one YAML configuration file.
+//
+// The file is merged over the defaults embedded in the binary
+// (defaults.yaml): mappings merge key by key, lists of named rules merge by
+// name, and other lists replace the default. Loading validates everything at
+// once and reports each problem with the file, line and key. Secrets never
+// live here: the Slack token comes from the environment or a token file.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed defaults.yaml
+var defaultsYAML []byte
+
+// DefaultsName is how errors and `config show` name the built-in defaults.
+const DefaultsName = "built-in defaults"
+
+// Config is the effective configuration.
+type Config struct {
+	Timezone string   `yaml:"timezone"`
+	Channels Channels `yaml:"channels"`
+	Export   Export   `yaml:"export"`
+	Slack    Slack    `yaml:"slack"`
+
+	// Source names the file merged over the defaults, or DefaultsName.
+	Source string `yaml:"-"`
+	// Location is Timezone, loaded.
+	Location *time.Location `yaml:"-"`
+}
+
+// Channels selects the conversations ingest keeps.
+type Channels struct {
+	Patterns []string `yaml:"patterns"`
+	Shared   []string `yaml:"shared"`
+	Include  []string `yaml:"include"`
+	Exclude  []string `yaml:"exclude"`
+
+	compiled []*regexp.Regexp
+}
+
+// Export tunes export ingest.
+type Export struct {
+	BatchMB int `yaml:"batch_mb"`
+}
+
+// Slack configures the Web API ingest.
+type Slack struct {
+	APIURL         string         `yaml:"api_url"`
+	Lookback       Duration       `yaml:"lookback"`
+	Join           bool           `yaml:"join"`
+	RatePerMinute  map[string]int `yaml:"rate_per_minute"`
+	PageSize       map[string]int `yaml:"page_size"`
+	MaxRetries     int            `yaml:"max_retries"`
+	MaxBackoff     Duration       `yaml:"max_backoff"`
+	RequestTimeout Duration       `yaml:"request_timeout"`
+}
+
+// Methods whose rates and page sizes can be configured.
+var (
+	RateMethods = []string{"conversations.list", "users.list", "conversations.history", "conversations.replies", "conversations.info", "conversations.join"}
+	PageMethods = []string{"conversations.list", "users.list", "conversations.history", "conversations.replies"}
+)
+
+// Patterns returns the compiled channel name patterns.
+func (c *Channels) Compiled() []*regexp.Regexp { return c.compiled }
+
+// Error is a problem in a configuration file, located by line and key.
+type Error struct {
+	File string // file name, or DefaultsName
+	Line int    // 1-based, 0 when unknown
+	Key  string // dotted path, e.g. channels.patterns[2]
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Key != "" {
+		b.WriteString(": " + e.Key)
+	}
+	b.WriteString(": " + e.Msg)
+	return b.String()
+}
+
+// Errors is every problem found in one load.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return "invalid configuration:\n  " + strings.Join(msgs, "\n  ")
+}
+
+// IsConfigError reports whether err is a configuration problem (exit code 2).
+func IsConfigError(err error) bool {
+	var e *Error
+	var es Errors
+	return errors.As(err, &e) || errors.As(err, &es)
+}
+
+// Default returns the built-in configuration.
+func Default() (*Config, error) { return Parse("", nil) }
+
+// Load reads the file at path and merges it over the defaults. An empty path
+// means the defaults alone.
+func Load(path string) (*Config, error) {
+	if path == "" {
+		return Default()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read configuration: %v", errors.Unwrap(err))}
+	}
+	return Parse(path, data)
+}
+
+// Parse merges data, named name in errors, over the defaults and validates
+// the result. A nil data means the defaults alone.
+func Parse(name string, data []byte) (*Config, error) {
+	base, err := parseNode(DefaultsName, defaultsYAML)
+	if err != nil {
+		return nil, err
+	}
+	lines := map[string]int{}
+	source := DefaultsName
+	if data != nil && len(bytes.TrimSpace(data)) > 0 {
+		user, err := parseNode(name, data)
+		if err != nil {
+			return nil, err
+		}
+		if user.Kind != yaml.MappingNode {
+			return nil, &Error{File: name, Line: user.Line, Msg: "the configuration must be a mapping of keys to values"}
+		}
+		var errs Errors
+		checkKeys(user, reflect.TypeOf(Config{}), "", name, &errs)
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		recordLines(user, "", lines)
+		merge(base, user)
+		source = name
+	}
+	var cfg Config
+	if err := base.Decode(&cfg); err != nil {
+		return nil, decodeError(source, err)
+	}
+	cfg.Source = source
+	if errs := cfg.validate(func(key string) (string, int) {
+		if l, ok := lines[key]; ok {
+			return name, l
+		}
+		return DefaultsName, 0
+	}); len(errs) > 0 {
+		return nil, errs
+	}
+	return &cfg, nil
+}
+
+func parseNode(name string, data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}, nil
+	}
+	return doc.Content[0], nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrLine(err error) int {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		var n int
+		fmt.Sscan(m[1], &n)
+		return n
+	}
+	return 0
+}
+
+func decodeError(source string, err error) error {
+	msgs := []string{err.Error()}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	var errs Errors
+	for _, msg := range msgs {
+		e := &Error{File: source, Line: yamlErrLine(errors.New(msg)), Msg: msg}
+		if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "line ") {
+			e.Msg = msg[i+2:]
+		}
+		errs = append(errs, e)
+	}
+	return errs
+}
+
+// merge folds src into dst: mappings key by key, sequences of mappings that
+// carry a "name" key entry by entry, anything else replaced by src.
+func merge(dst, src *yaml.Node) {
+	if dst.Kind == yaml.MappingNode && src.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(src.Content); i += 2 {
+			k, v := src.Content[i], src.Content[i+1]
+			if j := mappingIndex(dst, k.Value); j >= 0 {
+				merge(dst.Content[j+1], v)
+				continue
+			}
+			dst.Content = append(dst.Content, k, v)
+		}
+		return
+	}
+	if dst.Kind == yaml.SequenceNode && src.Kind == yaml.SequenceNode && namedSeq(dst) && namedSeq(src) {
+		for _, item := range src.Content {
+			name := item.Content[mappingIndex(item, "name")+1].Value
+			replaced := false
+			for j, old := range dst.Content {
+				if old.Content[mappingIndex(old, "name")+1].Value == name {
+					merge(dst.Content[j], item)
+					replaced = true
+					break
+				}
+			}
+			if !replaced {
+				dst.Content = append(dst.Content, item)
+			}
+		}
+		return
+	}
+	*dst = *src
+}
+
+func mappingIndex(m *yaml.Node, key string) int {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return i
+		}
+	}
+	return -1
+}
+
+func namedSeq(n *yaml.Node) bool {
+	if len(n.Content) == 0 {
+		return false
+	}
+	for _, item := range n.Content {
+		if item.Kind != yaml.MappingNode || mappingIndex(item, "name") < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// recordLines maps each dotted key path of the user's file to its line.
+func recordLines(n *yaml.Node, path string, lines map[string]int) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := join(path, n.Content[i].Value)
+			lines[p] = n.Content[i].Line
+			recordLines(n.Content[i+1], p, lines)
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			lines[p] = item.Line
+			recordLines(item, p, lines)
+		}
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// checkKeys reports keys of n that t has no field for.
+func checkKeys(n *yaml.Node, t reflect.Type, path, file string, errs *Errors) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Struct && t != reflect.TypeOf(Duration(0)):
+		if n.Kind != yaml.MappingNode {
+			return // the decoder names the type mismatch
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			p := join(path, k.Value)
+			f, ok := fields[k.Value]
+			if !ok {
+				*errs = append(*errs, &Error{File: file, Line: k.Line, Key: p, Msg: "unknown key" + suggest(k.Value, fields)})
+				continue
+			}
+			checkKeys(n.Content[i+1], f.Type, p, file, errs)
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for i, item := range n.Content {
+			checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), file, errs)
+		}
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			checkKeys(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), file, errs)
+		}
+	}
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		if tag == "" {
+			tag = strings.ToLower(f.Name)
+		}
+		out[tag] = f
+	}
+	return out
+}
+
+func suggest(key string, fields map[string]reflect.StructField) string {
+	best, bestDist := "", 3
+	for name := range fields {
+		if d := editDistance(strings.ToLower(key), name); d < bestDist || d == bestDist && name < best {
+			best, bestDist = name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+type locator func(key string) (file string, line int)
+
+func (c *Config) validate(at locator) Errors {
+	var errs Errors
+	bad := func(key, format string, args ...any) {
+		file, line := at(key)
+		errs = append(errs, &Error{File: file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil || c.Timezone == "" {
+		bad("timezone", "unknown time zone %q (want an IANA name such as Europe/London)", c.Timezone)
+	}
+	c.Location = loc
+
+	c.Channels.compiled = nil
+	if len(c.Channels.Patterns) == 0 && len(c.Channels.Shared) == 0 && len(c.Channels.Include) == 0 {
+		bad("channels", "selects no channels: set channels.patterns, channels.shared or channels.include")
+	}
+	for i, p := range c.Channels.Patterns {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			bad(fmt.Sprintf("channels.patterns[%d]", i), "invalid regular expression %q: %v", p, errors.Unwrap(err))
+			continue
+		}
+		c.Channels.compiled = append(c.Channels.compiled, re)
+	}
+	for _, list := range []struct {
+		key   string
+		names []string
+	}{{"channels.shared", c.Channels.Shared}, {"channels.include", c.Channels.Include}, {"channels.exclude", c.Channels.Exclude}} {
+		for i, n := range list.names {
+			if n == "" || strings.HasPrefix(n, "#") || strings.ContainsAny(n, " \t") {
+				bad(fmt.Sprintf("%s[%d]", list.key, i), "%q is not a channel name or ID (write names without #)", n)
+			}
+		}
+	}
+
+	if c.Export.BatchMB < 1 || c.Export.BatchMB > 4096 {
+		bad("export.batch_mb", "must be between 1 and 4096, not %d", c.Export.BatchMB)
+	}
+
+	u, err := url.Parse(c.Slack.APIURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("slack.api_url", "%q is not an http(s) URL", c.Slack.APIURL)
+	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
+		c.Slack.APIURL += "/"
+	}
+	if c.Slack.Lookback < 0 {
+		bad("slack.lookback", "must not be negative")
+	}
+	for m, v := range c.Slack.RatePerMinute {
+		if !slices.Contains(RateMethods, m) {
+			bad("slack.rate_per_minute."+m, "unknown method (known: %s)", strings.Join(RateMethods, ", "))
+		} else if v < 1 {
+			bad("slack.rate_per_minute."+m, "must be at least 1 request per minute, not %d", v)
+		}
+	}
+	for m, v := range c.Slack.PageSize {
+		if !slices.Contains(PageMethods, m) {
+			bad("slack.page_size."+m, "unknown method (known: %s)", strings.Join(PageMethods, ", "))
+		} else if v < 1 || v > 1000 {
+			bad("slack.page_size."+m, "must be between 1 and 1000, not %d", v)
+		}
+	}
+	if c.Slack.MaxRetries < 0 || c.Slack.MaxRetries > 100 {
+		bad("slack.max_retries", "must be between 0 and 100, not %d", c.Slack.MaxRetries)
+	}
+	if c.Slack.MaxBackoff <= 0 {
+		bad("slack.max_backoff", "must be positive")
+	}
+	if c.Slack.RequestTimeout <= 0 {
+		bad("slack.request_timeout", "must be positive")
+	}
+	return errs
+}
+
+// YAML renders the effective configuration.
+func (c *Config) YAML() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,155 @@
+// Package warehouse opens aftermath's DuckDB file and keeps its schema current.
+//
+// Every connection it hands out runs in UTC, so TIMESTAMPTZ values read and
+// written by any stage mean the same instant whatever the host's zone is.
+// Schema changes are the numbered, embedded migrations of package
+// queries/migrations, applied in order, one transaction each, and recorded in
+// schema_migrations.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// ErrLocked reports that another process holds the database file.
+var ErrLocked = errors.New("database is locked by another process")
+
+// ErrTooNew reports a database written by a newer aftermath.
+var ErrTooNew = errors.New("database schema is newer than this aftermath")
+
+// Options say how to open the database.
+type Options struct {
+	// ReadOnly opens the file without write access and without migrating it.
+	ReadOnly bool
+	// Sandbox, with ReadOnly, also forbids reading or writing other files
+	// (read_csv, COPY ... TO, ATTACH, INSTALL) and locks the configuration so
+	// a query cannot undo it. It is how analysts' SQL runs.
+	Sandbox bool
+	// MemoryLimit, if set, caps DuckDB's memory (for example "2GB").
+	MemoryLimit string
+	// Threads, if positive, caps DuckDB's worker threads.
+	Threads int
+}
+
+// DB is an open warehouse.
+type DB struct {
+	*sql.DB
+	// Path is the database file, or "" for an in-memory database.
+	Path string
+	// ReadOnly is true when the file was opened without write access.
+	ReadOnly bool
+}
+
+// Open opens (creating if needed) the DuckDB file at path, or an in-memory
+// database when path is "" or ":memory:", and migrates it unless opts.ReadOnly.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if path == ":memory:" {
+		path = ""
+	}
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open %s: database path must not contain '?' or '#'", path)
+	}
+	q := url.Values{}
+	if opts.ReadOnly && path != "" {
+		q.Set("access_mode", "READ_ONLY")
+	}
+	if opts.Sandbox {
+		q.Set("enable_external_access", "false")
+	}
+	if opts.MemoryLimit != "" {
+		q.Set("memory_limit", opts.MemoryLimit)
+	}
+	if opts.Threads > 0 {
+		q.Set("threads", fmt.Sprint(opts.Threads))
+	}
+	dsn := path
+	if len(q) > 0 {
+		dsn += "?" + q.Encode()
+	}
+	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		stmts := []string{"SET TimeZone = 'UTC'"}
+		if opts.Sandbox {
+			stmts = append(stmts, "SET lock_configuration = true")
+		}
+		for _, s := range stmts {
+			if _, err := execer.ExecContext(context.Background(), s, nil); err != nil {
+				return fmt.Errorf("init connection: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db := &DB{DB: sql.OpenDB(connector), Path: path, ReadOnly: opts.ReadOnly}
+	if err := db.PingContext(ctx); err != nil {
+		db.DB.Close()
+		return nil, openError(path, err)
+	}
+	if !opts.ReadOnly {
+		if err := Migrate(ctx, db.DB); err != nil {
+			db.DB.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
+
+// openError turns DuckDB's lock conflict into ErrLocked, naming the holder.
+func openError(path string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "Could not set lock on file") || strings.Contains(msg, "Conflicting lock is held") {
+		holder := "another process"
+		if m := lockPID.FindStringSubmatch(msg); m != nil {
+			holder = "process " + m[1]
+		}
+		return fmt.Errorf("open %s: %w (held by %s)", path, ErrLocked, holder)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// Close checkpoints the write-ahead log into the file and closes it, so the
+// file can be copied on its own afterwards.
+func (db *DB) Close() error {
+	var errs []error
+	if !db.ReadOnly && db.Path != "" {
+		if _, err := db.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
+			errs = append(errs, fmt.Errorf("checkpoint %s: %w", db.Path, err))
+		}
+	}
+	if err := db.DB.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close %s: %w", db.Path, err))
+	}
+	return errors.Join(errs...)
+}
+
+// InTx runs fn inside one transaction on one connection and commits it, or
+// rolls it back when fn fails. Temporary tables created by fn are visible to
+// fn only.
+func InTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
