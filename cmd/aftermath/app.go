@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/aftermath-dev/aftermath/ingest"
+	"github.com/aftermath-dev/aftermath/internal/config"
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
+)
+
+// Exit codes, as SPEC §2 fixes them.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+	exitPartial = 3
+	exitLocked  = 4
+	exitAuth    = 5
+)
+
+// deps is everything a command reaches outside itself, built once in Main.
+// Opening the database or loading the configuration is lazy, so `--help`
+// never touches either.
+type deps struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+	httpClient     *http.Client
+	stdoutTTY      bool
+	stderrTTY      bool
+
+	// Set from global flags before any command runs.
+	dbPath     string
+	configPath string
+	logFormat  string
+	verbose    bool
+	log        *slog.Logger
+}
+
+// config loads the configuration named by --config or $AFTERMATH_CONFIG.
+func (d *deps) config() (*config.Config, error) {
+	return config.Load(d.configPath)
+}
+
+// openDB opens the warehouse named by --db or $AFTERMATH_DB for writing.
+func (d *deps) openDB(ctx context.Context) (*warehouse.DB, error) {
+	return warehouse.Open(ctx, d.dbPath, warehouse.Options{})
+}
+
+// usageError marks errors in how a command was called (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// Main runs aftermath with args and returns the process exit code. It is
+// what main and the end-to-end tests call.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	d := &deps{
+		stdin:      stdin,
+		stdout:     stdout,
+		stderr:     stderr,
+		getenv:     getenv,
+		now:        time.Now,
+		httpClient: &http.Client{},
+		stdoutTTY:  isTerminal(stdout),
+		stderrTTY:  isTerminal(stderr),
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	root := newRootCmd(d)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	msg := err.Error()
+	if code == exitUsage && isFlagError(err) {
+		msg += "\nRun '" + commandPath(root, args) + " --help' for usage."
+	}
+	fmt.Fprintln(stderr, "aftermath: "+msg)
+	return code
+}
+
+// exitCode is the one place that turns an error into an exit code.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue), config.IsConfigError(err), isFlagError(err):
+		return exitUsage
+	case errors.Is(err, warehouse.ErrLocked):
+		return exitLocked
+	case errors.Is(err, ingest.ErrNotExport):
+		return exitUsage
+	case errors.Is(err, ingest.ErrPartial):
+		return exitPartial
+	}
+	return exitFailure
+}
+
+// cobra reports flag and argument problems as plain errors; recognise them.
+func isFlagError(err error) bool {
+	var fe flagError
+	if errors.As(err, &fe) {
+		return true
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown flag", "unknown shorthand flag", "unknown command", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+type flagError struct{ error }
+
+func commandPath(root *cobra.Command, args []string) string {
+	c, _, err := root.Find(args)
+	if err != nil || c == nil {
+		return root.Name()
+	}
+	return c.CommandPath()
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+func newRootCmd(d *deps) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "aftermath",
+		Short: "Incident analytics from Slack: timelines, MTTR, recurrence, regression-test coverage",
+		Long: `aftermath turns the history of Slack incident channels into incidents with
+evidence-backed timelines, reliability metrics and weekly reports.
+
+Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
+  aftermath ingest export slack-export.zip
+  aftermath query --saved channels`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return d.setup(cmd)
+		},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&d.dbPath, "db", "", "warehouse file (default $AFTERMATH_DB or ./aftermath.duckdb)")
+	pf.StringVar(&d.configPath, "config", "", "configuration file (default $AFTERMATH_CONFIG, else built-in defaults)")
+	pf.StringVar(&d.logFormat, "log-format", "text", "log format on stderr: text or json")
+	pf.BoolVarP(&d.verbose, "verbose", "v", false, "log debug detail")
+
+	root.AddCommand(
+		newIngestCmd(d),
+		newSchemaCmd(d),
+		newConfigCmd(d),
+	)
+	return root
+}
+
+// setup resolves global flags against the environment and builds the logger.
+func (d *deps) setup(cmd *cobra.Command) error {
+	if d.dbPath == "" {
+		d.dbPath = d.getenv("AFTERMATH_DB")
+	}
+	if d.dbPath == "" {
+		d.dbPath = "aftermath.duckdb"
+	}
+	if d.configPath == "" {
+		d.configPath = d.getenv("AFTERMATH_CONFIG")
+	}
+	level := slog.LevelInfo
+	if d.verbose {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch d.logFormat {
+	case "text":
+		d.log = slog.New(slog.NewTextHandler(d.stderr, opts))
+	case "json":
+		d.log = slog.New(slog.NewJSONHandler(d.stderr, opts))
+	default:
+		return usagef("--log-format must be text or json, not %q", d.logFormat)
+	}
+	return nil
+}

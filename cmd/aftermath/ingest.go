@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aftermath-dev/aftermath/ingest"
+)
+
+func newIngestCmd(d *deps) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ingest",
+		Short: "Copy Slack incident-channel history into the warehouse",
+	}
+	cmd.AddCommand(newIngestExportCmd(d))
+	return cmd
+}
+
+// selectionFlags are the channel selection flags both ingest paths share.
+type selectionFlags struct {
+	channels    string
+	allChannels bool
+}
+
+func (f *selectionFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.channels, "channels", "", "select channels whose names match this regular expression, instead of the configured incident channels")
+	cmd.Flags().BoolVar(&f.allChannels, "all-channels", false, "select every channel (channels.exclude still applies)")
+	cmd.MarkFlagsMutuallyExclusive("channels", "all-channels")
+}
+
+func (f *selectionFlags) regex() (*regexp.Regexp, error) {
+	if f.channels == "" {
+		return nil, nil
+	}
+	re, err := regexp.Compile(f.channels)
+	if err != nil {
+		return nil, usagef("--channels: invalid regular expression: %v", err)
+	}
+	return re, nil
+}
+
+type ingestExportOptions struct {
+	path string
+	sel  selectionFlags
+}
+
+func newIngestExportCmd(d *deps) *cobra.Command {
+	opts := &ingestExportOptions{}
+	cmd := &cobra.Command{
+		Use:   "export PATH",
+		Short: "Ingest a Slack workspace export (.zip or unpacked folder)",
+		Long: `Ingest a Slack workspace export, as the .zip Slack gives you or its unpacked
+folder: channels.json, groups.json (private channels), users.json, and one
+folder per channel of YYYY-MM-DD.json day files.
+
+Users are always loaded. Channels are selected as the configuration says
+(incident channel name patterns and the shared incident channels), or by
+--channels REGEX, or all with --all-channels.
+
+Safe to repeat: the same export twice stores the same rows; a newer export
+over an older one updates edited messages, marks deleted ones, adds new ones.
+Files that cannot be read are skipped and named, everything else is stored,
+and the exit code is 3.`,
+		Example: `  aftermath ingest export ~/Downloads/acme-slack-export.zip
+  aftermath ingest export ./export --channels '^inc-2026-'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.path = args[0]
+			return runIngestExport(cmd.Context(), d, opts)
+		},
+	}
+	opts.sel.register(cmd)
+	return cmd
+}
+
+func runIngestExport(ctx context.Context, d *deps, opts *ingestExportOptions) error {
+	cfg, err := d.config()
+	if err != nil {
+		return err
+	}
+	re, err := opts.sel.regex()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(opts.path); err != nil {
+		return usagef("export %s: %v", opts.path, err)
+	}
+	db, err := d.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := ingest.IngestExport(ctx, db, ingest.ExportOptions{
+		Path:       opts.path,
+		Selection:  ingest.NewSelection(cfg.Channels, re, opts.sel.allChannels),
+		BatchBytes: int64(cfg.Export.BatchMB) << 20,
+		TempDir:    os.TempDir(),
+		Now:        d.now,
+		Log:        d.log,
+	})
+	if res != nil {
+		c := res.Counts
+		fmt.Fprintf(d.stderr, "ingest run %d %s: %d of %d channels selected, %d stored; %d files read, %d skipped; messages: %d read, %d new, %d updated, %d skipped; %d users\n",
+			res.RunID, res.Status, c.ChannelsSelected, c.ChannelsTotal, c.ChannelsDone,
+			c.FilesRead, c.FilesSkipped, c.MessagesRead, c.MessagesNew, c.MessagesUpdated, c.MessagesSkipped, c.Users)
+	}
+	return err
+}

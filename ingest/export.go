@@ -1,0 +1,569 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
+)
+
+// ErrNotExport reports a path that is not a Slack workspace export.
+var ErrNotExport = errors.New("not a Slack workspace export")
+
+// ExportOptions configure IngestExport.
+type ExportOptions struct {
+	// Path is the export: a .zip file or a directory.
+	Path      string
+	Selection Selection
+	// BatchBytes bounds the day files loaded in one transaction.
+	BatchBytes int64
+	// TempDir is where a ZIP's files are extracted while they load.
+	TempDir string
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// exportSource lists an export's files and makes them readable as local
+// paths. Names are slash-separated and relative to the export root.
+type exportSource interface {
+	Files() []string
+	// Local returns local paths for the named files, skipping (and naming)
+	// any that cannot be read; release removes temporary copies.
+	Local(names []string) (local map[string]string, skips []Skip, release func(), err error)
+	Close() error
+}
+
+// dirSource serves an export unpacked in a directory.
+type dirSource struct {
+	root    string
+	files   []string
+	cleanup string // removed on Close, for recovered ZIPs
+}
+
+func (d *dirSource) Files() []string { return d.files }
+
+func (d *dirSource) Local(names []string) (map[string]string, []Skip, func(), error) {
+	local := make(map[string]string, len(names))
+	for _, n := range names {
+		local[n] = filepath.Join(d.root, filepath.FromSlash(n))
+	}
+	return local, nil, func() {}, nil
+}
+
+func (d *dirSource) Close() error {
+	if d.cleanup != "" {
+		return os.RemoveAll(d.cleanup)
+	}
+	return nil
+}
+
+func openDir(root string) (*dirSource, error) {
+	d := &dirSource{root: root}
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.Type().IsRegular() {
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			d.files = append(d.files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read export %s: %w", root, err)
+	}
+	return d, nil
+}
+
+// openExport opens path as a directory or ZIP export.
+func openExport(p, tempDir string) (exportSource, []Skip, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %v", ErrNotExport, p, errors.Unwrap(err))
+	}
+	if st.IsDir() {
+		d, err := openDir(p)
+		return d, nil, err
+	}
+	src, skips, err := openZip(p, tempDir)
+	if errors.Is(err, errNotZip) {
+		return nil, nil, fmt.Errorf("%w: %s is neither a directory nor a ZIP file", ErrNotExport, p)
+	}
+	return src, skips, err
+}
+
+var dayFile = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}\.json$`)
+
+// exportLayout is what an export holds, by role.
+type exportLayout struct {
+	prefix   string              // folder every path starts with ("" for a flat export)
+	top      map[string]bool     // top-level files present (channels.json, …)
+	folders  map[string][]string // channel folder → its files (full names)
+	stray    []string            // files in no known place
+	hasFiles bool
+}
+
+func layoutOf(files []string) exportLayout {
+	l := exportLayout{top: map[string]bool{}, folders: map[string][]string{}}
+	// Someone re-zipped the export folder itself: everything is under one
+	// folder that holds channels.json or users.json.
+	for _, f := range files {
+		dir, base := path.Split(f)
+		if (base == "channels.json" || base == "users.json") && strings.Count(dir, "/") == 1 {
+			l.prefix = dir
+			for _, g := range files {
+				if !strings.HasPrefix(g, l.prefix) {
+					l.prefix = ""
+					break
+				}
+			}
+			break
+		}
+	}
+	for _, f := range files {
+		rel := strings.TrimPrefix(f, l.prefix)
+		parts := strings.Split(rel, "/")
+		switch len(parts) {
+		case 1:
+			l.top[rel] = true
+		case 2:
+			l.folders[parts[0]] = append(l.folders[parts[0]], f)
+			l.hasFiles = true
+		default:
+			l.stray = append(l.stray, f)
+		}
+	}
+	return l
+}
+
+// isExport says whether the layout looks like a Slack export at all.
+func (l exportLayout) isExport() bool {
+	return l.top["channels.json"] || l.top["groups.json"] || l.top["users.json"] || l.top["org_users.json"]
+}
+
+// IngestExport stores a Slack workspace export: users always, and the
+// selected channels with their messages. It returns ErrPartial (wrapped)
+// when it skipped inputs, and ErrNotExport when Path is not an export.
+func IngestExport(ctx context.Context, db *warehouse.DB, opts ExportOptions) (*Result, error) {
+	abs, err := filepath.Abs(opts.Path)
+	if err != nil {
+		return nil, err
+	}
+	src, openSkips, err := openExport(abs, opts.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	layout := layoutOf(src.Files())
+	if !layout.isExport() {
+		if len(src.Files()) == 0 {
+			return nil, fmt.Errorf("%w: %s is empty; expected channels.json, users.json and one folder of YYYY-MM-DD.json files per channel", ErrNotExport, opts.Path)
+		}
+		// A ZIP so damaged that nothing was recovered is a damaged export,
+		// not a usage error: fall through only when something is known.
+		return nil, fmt.Errorf("%w: %s has no channels.json, groups.json or users.json; expected a Slack export (Workspace settings → Import/Export Data) as a .zip or unpacked folder", ErrNotExport, opts.Path)
+	}
+
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	r, err := startRun(ctx, conn, "export", abs, opts.Now, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range openSkips {
+		r.skip(ctx, s.Kind, s.Item, s.Reason)
+	}
+	e := &exportRun{run: r, opts: opts, src: src, layout: layout}
+	runErr := e.ingest(ctx)
+	if errors.Is(runErr, context.Canceled) {
+		runErr = fmt.Errorf("interrupted: %w", runErr)
+	}
+	err = r.finish(ctx, runErr)
+	return &r.Result, err
+}
+
+type exportRun struct {
+	*run
+	opts   ExportOptions
+	src    exportSource
+	layout exportLayout
+	// names maps every conversation name in channels.json/groups.json to its
+	// ID (selected or not), so folders can be told apart from unknown ones.
+	names    map[string]string
+	selected map[string]bool
+	private  map[string]bool // folders of DMs and group DMs, never ingested
+}
+
+func (e *exportRun) top(name string) string { return e.layout.prefix + name }
+
+func (e *exportRun) ingest(ctx context.Context) error {
+	if err := e.users(ctx); err != nil {
+		return err
+	}
+	if err := e.channels(ctx); err != nil {
+		return err
+	}
+	return e.messages(ctx)
+}
+
+// users stores users.json (and org_users.json on Enterprise Grid) in full.
+func (e *exportRun) users(ctx context.Context) error {
+	for _, name := range []string{"users.json", "org_users.json"} {
+		if !e.layout.top[name] {
+			continue
+		}
+		local, ok, release, err := e.localOne(ctx, e.top(name))
+		if err != nil || !ok {
+			return err
+		}
+		n, err := mergeUsers(ctx, e.conn, e.mergeArgs(), sourceObjectFile, local)
+		release()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			e.skip(ctx, "file", e.top(name), e.describeErr(err, local, e.top(name)))
+			e.Counts.FilesSkipped++
+			continue
+		}
+		e.Counts.FilesRead++
+		e.Counts.Users += n
+	}
+	if !e.layout.top["users.json"] && !e.layout.top["org_users.json"] {
+		e.skip(ctx, "file", "users.json", "missing from the export: messages are kept, but authors have no names")
+	}
+	return nil
+}
+
+// channels reads channels.json and groups.json, decides the selection and
+// stores the selected channels.
+func (e *exportRun) channels(ctx context.Context) error {
+	e.names = map[string]string{}
+	e.selected = map[string]bool{}
+	e.private = map[string]bool{}
+	for _, name := range []string{"channels.json", "groups.json"} {
+		if !e.layout.top[name] {
+			if name == "channels.json" {
+				e.skip(ctx, "file", name, "missing from the export: public channels cannot be matched to their folders")
+			}
+			continue
+		}
+		local, ok, release, err := e.localOne(ctx, e.top(name))
+		if err != nil || !ok {
+			return err
+		}
+		err = warehouse.InTx(ctx, e.conn, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, step("stage_channels", sourceObjectFile), local); err != nil {
+				return err
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT channel_id, name FROM stage_chans ORDER BY channel_id`)
+			if err != nil {
+				return err
+			}
+			var keep []string
+			for rows.Next() {
+				var id, cname string
+				if err := rows.Scan(&id, &cname); err != nil {
+					rows.Close()
+					return err
+				}
+				e.Counts.ChannelsTotal++
+				e.names[cname] = id
+				if e.opts.Selection.Selected(id, cname) {
+					keep = append(keep, id)
+					e.selected[id] = true
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM stage_chans WHERE NOT list_contains($1::VARCHAR[], channel_id)`, keep); err != nil {
+				return err
+			}
+			return mergeChannels(ctx, tx, e.mergeArgs())
+		})
+		release()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			e.skip(ctx, "file", e.top(name), e.describeErr(err, local, e.top(name)))
+			e.Counts.FilesSkipped++
+			continue
+		}
+		e.Counts.FilesRead++
+	}
+	e.Counts.ChannelsSelected = len(e.selected)
+	// Direct and group DMs are never ingested; their folders are not unknown.
+	for _, name := range []string{"dms.json", "mpims.json"} {
+		if !e.layout.top[name] {
+			continue
+		}
+		local, ok, release, err := e.localOne(ctx, e.top(name))
+		if err != nil || !ok {
+			return err
+		}
+		rows, err := e.conn.QueryContext(ctx, `SELECT coalesce(json->>'$.name', json->>'$.id') FROM read_json_objects($1::VARCHAR, format = 'array')`, local)
+		if err == nil {
+			for rows.Next() {
+				var n sql.NullString
+				if rows.Scan(&n) == nil && n.Valid {
+					e.private[n.String] = true
+				}
+			}
+			rows.Close()
+		}
+		release()
+	}
+	return nil
+}
+
+// messages loads the selected channels' day files in batches.
+func (e *exportRun) messages(ctx context.Context) error {
+	var work []chanFiles
+	folders := make([]string, 0, len(e.layout.folders))
+	for f := range e.layout.folders {
+		folders = append(folders, f)
+	}
+	sort.Strings(folders)
+	for _, folder := range folders {
+		files := e.layout.folders[folder]
+		id, known := e.names[folder]
+		switch {
+		case e.private[folder]:
+			continue
+		case !known:
+			e.skip(ctx, "channel", folder+"/", fmt.Sprintf("folder of %d files for a channel that is not in channels.json or groups.json", len(files)))
+			e.Counts.ChannelsSkipped++
+			e.Counts.FilesSkipped += len(files)
+			continue
+		case !e.selected[id]:
+			continue
+		}
+		var days []string
+		for _, f := range files {
+			if dayFile.MatchString(path.Base(f)) {
+				days = append(days, f)
+				continue
+			}
+			e.skip(ctx, "file", f, "not a day file (expected YYYY-MM-DD.json)")
+			e.Counts.FilesSkipped++
+		}
+		sort.Strings(days)
+		work = append(work, chanFiles{id: id, folder: folder, files: days})
+	}
+	for _, f := range e.layout.stray {
+		e.skip(ctx, "file", f, "not part of the export layout (expected <channel>/YYYY-MM-DD.json)")
+		e.Counts.FilesSkipped++
+	}
+
+	// Channels selected but without a folder have no messages: done.
+	e.Counts.ChannelsDone = len(e.selected) - len(work)
+
+	sizes := e.sizes(work)
+	var batch []chanFiles
+	var batchBytes int64
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		var names, ids []string
+		for _, c := range batch {
+			for _, f := range c.files {
+				names = append(names, f)
+				ids = append(ids, c.id)
+			}
+		}
+		if err := e.loadBatch(ctx, names, ids); err != nil {
+			return err
+		}
+		e.Counts.ChannelsDone += len(batch)
+		e.log.Debug("stored batch", "channels", len(batch), "files", len(names), "bytes", batchBytes)
+		batch, batchBytes = nil, 0
+		return nil
+	}
+	for _, c := range work {
+		var n int64
+		for _, f := range c.files {
+			n += sizes[f]
+		}
+		if batchBytes > 0 && batchBytes+n > e.opts.BatchBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		batch = append(batch, c)
+		batchBytes += n
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return flush()
+}
+
+// chanFiles is one selected channel's day files.
+type chanFiles struct {
+	id, folder string
+	files      []string
+}
+
+// sizes returns each day file's size, for batching.
+func (e *exportRun) sizes(work []chanFiles) map[string]int64 {
+	out := map[string]int64{}
+	if d, ok := e.src.(*dirSource); ok {
+		for _, c := range work {
+			for _, f := range c.files {
+				if st, err := os.Stat(filepath.Join(d.root, filepath.FromSlash(f))); err == nil {
+					out[f] = st.Size()
+				}
+			}
+		}
+	}
+	if z, ok := e.src.(*zipSource); ok {
+		for _, c := range work {
+			for _, f := range c.files {
+				out[f] = int64(z.entries[f].UncompressedSize64)
+			}
+		}
+	}
+	return out
+}
+
+// loadBatch stores a batch of day files in one transaction. When the batch
+// fails because of a bad file, it is retried file by file so that only the
+// bad files are skipped.
+func (e *exportRun) loadBatch(ctx context.Context, names, ids []string) error {
+	local, skips, release, err := e.src.Local(names)
+	if err != nil {
+		return err
+	}
+	defer release()
+	for _, s := range skips {
+		e.skip(ctx, s.Kind, s.Item, s.Reason)
+		e.Counts.FilesSkipped++
+	}
+	var paths, chans, rels []string
+	for i, n := range names {
+		if p, ok := local[n]; ok {
+			paths, chans, rels = append(paths, p), append(chans, ids[i]), append(rels, n)
+		}
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	err = e.storeFiles(ctx, paths, chans, rels)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	if len(paths) == 1 {
+		e.skip(ctx, "file", rels[0], e.describeErr(err, paths[0], rels[0]))
+		e.Counts.FilesSkipped++
+		return nil
+	}
+	e.log.Debug("batch failed, retrying file by file", "files", len(paths), "err", err)
+	for i := range paths {
+		if err := e.storeFiles(ctx, paths[i:i+1], chans[i:i+1], rels[i:i+1]); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			e.skip(ctx, "file", rels[i], e.describeErr(err, paths[i], rels[i]))
+			e.Counts.FilesSkipped++
+		}
+	}
+	return nil
+}
+
+// storeFiles stages and merges day files in one transaction and counts what
+// it did once the transaction has committed.
+func (e *exportRun) storeFiles(ctx context.Context, paths, chans, rels []string) error {
+	var res mergeResult
+	err := warehouse.InTx(ctx, e.conn, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`CREATE OR REPLACE TEMP TABLE stage_files AS SELECT unnest($1::VARCHAR[]) AS path, unnest($2::VARCHAR[]) AS channel_id`,
+			paths, chans); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, step("stage_messages", sourceFiles), paths); err != nil {
+			return err
+		}
+		var err error
+		res, err = mergeMessages(ctx, tx, e.mergeArgs())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	e.Counts.FilesRead += len(paths)
+	e.Counts.MessagesRead += res.read
+	e.Counts.MessagesNew += res.inserted
+	e.Counts.MessagesUpdated += res.updated
+	byLocal := map[string]string{}
+	for i, p := range paths {
+		byLocal[p] = rels[i]
+	}
+	for _, p := range res.problems {
+		e.Counts.MessagesSkipped += p.n
+		noun := "message"
+		if p.n != 1 {
+			noun = "messages"
+		}
+		e.skip(ctx, "message", byLocal[p.origin], fmt.Sprintf("%d %s skipped: %s", p.n, noun, p.problem))
+	}
+	return nil
+}
+
+// localOne makes one top-level file readable; ok is false when it was
+// skipped (a damaged ZIP entry, already recorded).
+func (e *exportRun) localOne(ctx context.Context, name string) (string, bool, func(), error) {
+	local, skips, release, err := e.src.Local([]string{name})
+	if err != nil {
+		return "", false, nil, err
+	}
+	for _, s := range skips {
+		e.skip(ctx, s.Kind, s.Item, s.Reason)
+		e.Counts.FilesSkipped++
+	}
+	p, ok := local[name]
+	if !ok {
+		release()
+		return "", false, nil, nil
+	}
+	return p, true, release, nil
+}
+
+func (e *exportRun) mergeArgs() mergeArgs {
+	return mergeArgs{now: e.now(), runID: e.RunID, source: "export"}
+}
+
+// describeErr turns a DuckDB error about a local copy into a message about
+// the file as the export names it.
+func (e *exportRun) describeErr(err error, local, rel string) string {
+	msg := strings.ReplaceAll(err.Error(), local, rel)
+	msg = strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0])
+	msg = strings.TrimPrefix(msg, "Invalid Input Error: ")
+	switch {
+	case strings.Contains(msg, "Expected top-level JSON array"):
+		return "not a JSON array of objects (" + msg + ")"
+	case strings.Contains(msg, "Malformed JSON"):
+		return "malformed JSON: " + msg
+	}
+	return msg
+}

@@ -1,0 +1,250 @@
+-- How ingest stores raw Slack objects. Both ingest paths (export files and
+-- Web API pages) stage objects as (channel_id, doc, origin) and run these
+-- steps in one transaction per batch, so both store exactly the same rows.
+--
+-- Placeholders, filled by ingest/sql.go from constants (never from input):
+--   {{source}}  the staged objects: channel_id, doc (JSON), origin (file or API call)
+--   {{param}}   redaction pattern for t=/token= query values (internal/redact)
+--   {{token}}   redaction pattern for Slack tokens (internal/redact)
+-- Parameters: the stage_* steps take the source's own parameter ($1, e.g. the
+-- list of files); the other steps take $1 = now (TIMESTAMPTZ), $2 = run_id,
+-- $3 = source ('export' or 'api').
+--
+-- Canonical raw JSON is DuckDB's json(): whitespace removed, escapes such as
+-- \/ and \u00e9 decoded. Redaction runs on that text, before anything else
+-- reads it, so no column can hold a token.
+
+-- name: stage_messages
+CREATE OR REPLACE TEMP TABLE stage_msgs AS
+WITH src AS (
+	{{source}}
+), red AS (
+	SELECT channel_id, origin, CASE
+		WHEN contains(j, 'xox') OR contains(j, 't=') OR contains(j, 'token=')
+		THEN regexp_replace(regexp_replace(j, '{{param}}', '\1REDACTED', 'g'), '{{token}}', 'REDACTED', 'g')
+		ELSE j END AS raw
+	FROM (SELECT channel_id, origin, json(doc)::VARCHAR AS j FROM src)
+), f AS (
+	SELECT channel_id, origin, raw,
+		json_type(raw) AS kind,
+		json_extract_string(raw, ['$.ts', '$.thread_ts', '$.parent_user_id', '$.user', '$.bot_id',
+			'$.app_id', '$.bot_profile.app_id', '$.username', '$.bot_profile.name', '$.subtype',
+			'$.text', '$.edited.ts', '$.edited.user', '$.reply_count', '$.latest_reply']) AS v,
+		json_type(raw, ['$.ts', '$.thread_ts', '$.user', '$.text', '$.subtype', '$.reply_count', '$.edited']) AS t
+	FROM red
+)
+SELECT
+	channel_id, origin, raw,
+	v[1] AS ts,
+	v[2] AS thread_ts,
+	v[3] AS parent_user_id,
+	v[4] AS user_id,
+	v[5] AS bot_id,
+	coalesce(v[6], v[7]) AS app_id,
+	coalesce(v[8], v[9]) AS username,
+	v[10] AS subtype,
+	v[11] AS text,
+	make_timestamptz(TRY_CAST(split_part(v[1], '.', 1) AS BIGINT) * 1000000
+		+ TRY_CAST(rpad(split_part(v[1], '.', 2), 6, '0') AS BIGINT)) AS posted_at,
+	make_timestamptz(TRY_CAST(split_part(v[12], '.', 1) AS BIGINT) * 1000000
+		+ TRY_CAST(rpad(split_part(v[12], '.', 2), 6, '0') AS BIGINT)) AS edited_at,
+	v[13] AS edited_by,
+	TRY_CAST(v[14] AS INTEGER) AS reply_count,
+	v[15] AS latest_reply,
+	coalesce(v[10] = 'tombstone', false) AS is_deleted,
+	CASE
+		WHEN kind IS DISTINCT FROM 'OBJECT' THEN 'not a JSON object'
+		WHEN t[1] IS DISTINCT FROM 'VARCHAR' OR NOT regexp_full_match(v[1], '[0-9]{1,12}\.[0-9]{1,6}')
+			THEN 'ts is missing or not a Slack timestamp string'
+		WHEN t[2] IS NOT NULL AND t[2] <> 'NULL' AND (t[2] <> 'VARCHAR' OR NOT regexp_full_match(v[2], '[0-9]{1,12}\.[0-9]{1,6}'))
+			THEN 'thread_ts is not a Slack timestamp string'
+		WHEN t[3] IS NOT NULL AND t[3] NOT IN ('VARCHAR', 'NULL') THEN 'user is not a string'
+		WHEN t[4] IS NOT NULL AND t[4] NOT IN ('VARCHAR', 'NULL') THEN 'text is not a string'
+		WHEN t[5] IS NOT NULL AND t[5] NOT IN ('VARCHAR', 'NULL') THEN 'subtype is not a string'
+		WHEN t[6] IS NOT NULL AND t[6] NOT IN ('UBIGINT', 'BIGINT', 'NULL') THEN 'reply_count is not a number'
+		WHEN t[7] IS NOT NULL AND t[7] NOT IN ('OBJECT', 'NULL') THEN 'edited is not an object'
+	END AS problem
+FROM f;
+
+-- name: message_problems
+SELECT origin, problem, count(*) AS n
+FROM stage_msgs WHERE problem IS NOT NULL
+GROUP BY ALL ORDER BY origin, problem;
+
+-- name: count_duplicates
+SELECT count(*) FROM (
+	SELECT 1 FROM stage_msgs WHERE problem IS NULL GROUP BY channel_id, ts HAVING count(*) > 1
+);
+
+-- name: drop_rejected
+-- Rejected messages were counted and named; they go no further. A message
+-- seen twice in one batch keeps its newest edit.
+DELETE FROM stage_msgs WHERE problem IS NOT NULL OR rowid NOT IN (
+	SELECT arg_max(rowid, (coalesce(epoch_us(edited_at), 0), raw))
+	FROM stage_msgs WHERE problem IS NULL GROUP BY channel_id, ts
+);
+
+-- name: plan_messages
+-- What storing each staged message does. Only channels that already have
+-- stored messages (a channel_state row) are looked up. Stored content is
+-- never replaced by an older copy (an older export read after a newer one):
+-- an earlier edit, or a thread parent with an earlier latest_reply, is
+-- 'older' and left alone. A tombstone over a stored message marks it
+-- deleted and keeps its content.
+CREATE OR REPLACE TEMP TABLE stage_actions AS
+SELECT s.channel_id, s.ts, s.posted_at, m.ingested_at AS prev_ingested_at, CASE
+	WHEN m.ts IS NULL THEN 'new'
+	WHEN m.raw::VARCHAR = s.raw THEN 'same'
+	WHEN s.is_deleted AND NOT m.is_deleted THEN 'delete'
+	WHEN s.is_deleted OR m.is_deleted THEN 'same'
+	WHEN m.edited_at IS NOT NULL AND (s.edited_at IS NULL OR s.edited_at < m.edited_at) THEN 'older'
+	WHEN TRY_CAST(m.latest_reply AS DECIMAL(18, 6)) > coalesce(TRY_CAST(s.latest_reply AS DECIMAL(18, 6)), 0) THEN 'older'
+	ELSE 'update'
+	END AS action
+FROM stage_msgs s
+LEFT JOIN (
+	SELECT channel_id, ts, raw, is_deleted, edited_at, latest_reply, ingested_at FROM messages
+	WHERE channel_id IN (SELECT channel_id FROM channel_state WHERE channel_id IN (SELECT DISTINCT channel_id FROM stage_msgs))
+) m ON m.channel_id = s.channel_id AND m.ts = s.ts;
+
+-- name: count_actions
+SELECT action, count(*) FROM stage_actions GROUP BY ALL;
+
+-- name: delete_updated
+DELETE FROM messages m USING stage_actions s
+WHERE s.action = 'update' AND m.channel_id = s.channel_id AND m.ts = s.ts;
+
+-- name: insert_messages
+INSERT INTO messages (channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
+	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
+	source, ingested_at, updated_at, run_id)
+SELECT s.channel_id, s.ts, s.thread_ts, s.parent_user_id, s.user_id, s.bot_id, s.app_id, s.username,
+	s.subtype, s.text, s.posted_at, s.edited_at, s.edited_by, s.reply_count, s.latest_reply, s.is_deleted, s.raw,
+	$3, coalesce(a.prev_ingested_at, $1), $1, $2
+FROM stage_msgs s JOIN stage_actions a ON a.channel_id = s.channel_id AND a.ts = s.ts
+WHERE a.action IN ('new', 'update');
+
+-- name: insert_all_messages
+-- The fast path when stage_actions says every staged message is new.
+INSERT INTO messages (channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
+	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
+	source, ingested_at, updated_at, run_id)
+SELECT channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
+	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
+	$3, $1, $1, $2
+FROM stage_msgs;
+
+-- name: mark_deleted
+UPDATE messages m SET is_deleted = true, source = $3, updated_at = $1, run_id = $2
+FROM stage_actions s
+WHERE s.action = 'delete' AND m.channel_id = s.channel_id AND m.ts = s.ts;
+
+-- name: update_channel_state
+-- The watermark moves in the same transaction that stores the messages, and
+-- only for channels whose stored messages changed.
+CREATE OR REPLACE TEMP TABLE stage_state AS
+WITH batch AS (
+	SELECT channel_id, arg_min(ts, posted_at) AS oldest_ts, arg_max(ts, posted_at) AS newest_ts
+	FROM stage_actions GROUP BY channel_id
+	HAVING bool_or(action IN ('new', 'update', 'delete'))
+)
+SELECT b.channel_id,
+	CASE WHEN o.oldest_ts IS NULL OR TRY_CAST(b.oldest_ts AS DECIMAL(18, 6)) < TRY_CAST(o.oldest_ts AS DECIMAL(18, 6)) THEN b.oldest_ts ELSE o.oldest_ts END AS oldest_ts,
+	CASE WHEN o.newest_ts IS NULL OR TRY_CAST(b.newest_ts AS DECIMAL(18, 6)) > TRY_CAST(o.newest_ts AS DECIMAL(18, 6)) THEN b.newest_ts ELSE o.newest_ts END AS newest_ts,
+	coalesce(o.history_complete, false) AS history_complete,
+	coalesce(o.archived_complete, false) AS archived_complete
+FROM batch b LEFT JOIN channel_state o USING (channel_id);
+
+-- name: replace_channel_state
+DELETE FROM channel_state WHERE channel_id IN (SELECT channel_id FROM stage_state);
+
+-- name: insert_channel_state
+INSERT INTO channel_state (channel_id, oldest_ts, newest_ts, last_source, last_run_id, last_ingested_at, history_complete, archived_complete)
+SELECT channel_id, oldest_ts, newest_ts, $3, $2, $1, history_complete, archived_complete FROM stage_state;
+
+-- name: stage_channels
+-- The staged objects are channels; origin is the file (channels.json,
+-- groups.json) or API call they came from. Private when Slack says so or
+-- when they came from groups.json.
+CREATE OR REPLACE TEMP TABLE stage_chans AS
+WITH src AS (
+	{{source}}
+), red AS (
+	SELECT channel_id, origin, CASE
+		WHEN contains(j, 'xox') OR contains(j, 't=') OR contains(j, 'token=')
+		THEN regexp_replace(regexp_replace(j, '{{param}}', '\1REDACTED', 'g'), '{{token}}', 'REDACTED', 'g')
+		ELSE j END AS raw
+	FROM (SELECT channel_id, origin, json(doc)::VARCHAR AS j FROM src)
+)
+SELECT
+	json_extract_string(raw, '$.id') AS channel_id,
+	json_extract_string(raw, '$.name') AS name,
+	coalesce(TRY_CAST(json_extract_string(raw, '$.is_private') AS BOOLEAN), false) OR origin LIKE '%groups.json' AS is_private,
+	coalesce(TRY_CAST(json_extract_string(raw, '$.is_archived') AS BOOLEAN), false) AS is_archived,
+	to_timestamp(TRY_CAST(json_extract_string(raw, '$.created') AS BIGINT)) AS created_at,
+	json_extract_string(raw, '$.creator') AS creator_id,
+	nullif(json_extract_string(raw, '$.topic.value'), '') AS topic,
+	CASE WHEN TRY_CAST(json_extract_string(raw, '$.topic.last_set') AS BIGINT) > 0 THEN to_timestamp(TRY_CAST(json_extract_string(raw, '$.topic.last_set') AS BIGINT)) END AS topic_set_at,
+	nullif(json_extract_string(raw, '$.purpose.value'), '') AS purpose,
+	raw, origin
+FROM red
+WHERE json_type(raw) = 'OBJECT' AND json_extract_string(raw, '$.id') IS NOT NULL AND json_extract_string(raw, '$.name') IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY json_extract_string(raw, '$.id') ORDER BY origin, raw) = 1;
+
+-- name: plan_channels
+CREATE OR REPLACE TEMP TABLE stage_chan_actions AS
+SELECT s.*, c.first_seen_at AS prev_first_seen_at,
+	CASE WHEN c.channel_id IS NULL THEN 'new' WHEN c.raw::VARCHAR = s.raw THEN 'same' ELSE 'update' END AS action
+FROM stage_chans s LEFT JOIN channels c ON c.channel_id = s.channel_id;
+
+-- name: delete_updated_channels
+DELETE FROM channels c USING stage_chan_actions s WHERE s.action = 'update' AND c.channel_id = s.channel_id;
+
+-- name: insert_channels
+INSERT INTO channels (channel_id, name, is_private, is_archived, created_at, creator_id, topic, topic_set_at,
+	purpose, raw, source, first_seen_at, updated_at, run_id)
+SELECT channel_id, name, is_private, is_archived, created_at, creator_id, topic, topic_set_at,
+	purpose, raw, $3, coalesce(prev_first_seen_at, $1), $1, $2
+FROM stage_chan_actions WHERE action IN ('new', 'update');
+
+-- name: stage_users
+CREATE OR REPLACE TEMP TABLE stage_usrs AS
+WITH src AS (
+	{{source}}
+), red AS (
+	SELECT origin, CASE
+		WHEN contains(j, 'xox') OR contains(j, 't=') OR contains(j, 'token=')
+		THEN regexp_replace(regexp_replace(j, '{{param}}', '\1REDACTED', 'g'), '{{token}}', 'REDACTED', 'g')
+		ELSE j END AS raw
+	FROM (SELECT origin, json(doc)::VARCHAR AS j FROM src)
+)
+SELECT
+	json_extract_string(raw, '$.id') AS user_id,
+	json_extract_string(raw, '$.team_id') AS team_id,
+	json_extract_string(raw, '$.name') AS name,
+	coalesce(nullif(json_extract_string(raw, '$.real_name'), ''), nullif(json_extract_string(raw, '$.profile.real_name'), '')) AS real_name,
+	nullif(json_extract_string(raw, '$.profile.display_name'), '') AS display_name,
+	coalesce(TRY_CAST(json_extract_string(raw, '$.is_bot') AS BOOLEAN), false) AS is_bot,
+	coalesce(TRY_CAST(json_extract_string(raw, '$.is_app_user') AS BOOLEAN), false) AS is_app_user,
+	coalesce(TRY_CAST(json_extract_string(raw, '$.deleted') AS BOOLEAN), false) AS deleted,
+	json_extract_string(raw, '$.tz') AS tz,
+	raw, origin
+FROM red
+WHERE json_type(raw) = 'OBJECT' AND json_extract_string(raw, '$.id') IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY json_extract_string(raw, '$.id') ORDER BY origin, raw) = 1;
+
+-- name: plan_users
+CREATE OR REPLACE TEMP TABLE stage_usr_actions AS
+SELECT s.*, u.first_seen_at AS prev_first_seen_at,
+	CASE WHEN u.user_id IS NULL THEN 'new' WHEN u.raw::VARCHAR = s.raw THEN 'same' ELSE 'update' END AS action
+FROM stage_usrs s LEFT JOIN users u ON u.user_id = s.user_id;
+
+-- name: delete_updated_users
+DELETE FROM users u USING stage_usr_actions s WHERE s.action = 'update' AND u.user_id = s.user_id;
+
+-- name: insert_users
+INSERT INTO users (user_id, team_id, name, real_name, display_name, is_bot, is_app_user, deleted, tz,
+	raw, source, first_seen_at, updated_at, run_id)
+SELECT user_id, team_id, name, real_name, display_name, is_bot, is_app_user, deleted, tz,
+	raw, $3, coalesce(prev_first_seen_at, $1), $1, $2
+FROM stage_usr_actions WHERE action IN ('new', 'update');

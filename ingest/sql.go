@@ -1,0 +1,67 @@
+package ingest
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+
+	"github.com/aftermath-dev/aftermath/internal/redact"
+)
+
+//go:embed merge.sql
+var mergeSQL string
+
+// Sources a merge step can read staged objects from. Each yields channel_id,
+// doc (JSON) and origin. These constants are the only text ever put into
+// the SQL; values always travel as parameters.
+const (
+	// sourceFiles reads export day files; $1 is the list of paths, matched to
+	// channels through the temp table stage_files(path, channel_id).
+	sourceFiles = `SELECT f.channel_id, o.json AS doc, o.filename AS origin
+	FROM read_json_objects($1::VARCHAR[], format = 'array', filename = true) o
+	JOIN stage_files f ON f.path = o.filename`
+	// sourceObjectFile reads one JSON file of objects (channels.json,
+	// users.json); $1 is its path.
+	sourceObjectFile = `SELECT NULL AS channel_id, json AS doc, filename AS origin
+	FROM read_json_objects($1::VARCHAR, format = 'array', filename = true)`
+	// sourceRaw reads objects appended to the temp table stage_raw (API pages).
+	sourceRaw = `SELECT channel_id, raw::JSON AS doc, origin FROM stage_raw`
+)
+
+var steps = parseSteps(mergeSQL)
+
+// parseSteps splits merge.sql into its "-- name: X" sections.
+func parseSteps(text string) map[string]string {
+	out := map[string]string{}
+	var name string
+	var b strings.Builder
+	flush := func() {
+		if name != "" {
+			out[name] = strings.TrimSpace(b.String())
+		}
+		b.Reset()
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if n, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name: "); ok {
+			flush()
+			name = strings.TrimSpace(n)
+			continue
+		}
+		b.WriteString(line + "\n")
+	}
+	flush()
+	return out
+}
+
+// step returns the named statement with its placeholders filled.
+func step(name, source string) string {
+	s, ok := steps[name]
+	if !ok {
+		panic(fmt.Sprintf("ingest: merge.sql has no step %q", name))
+	}
+	param, token := redact.SQLPatterns()
+	if strings.Contains(param+token, "'") {
+		panic("ingest: redaction patterns must not contain quotes")
+	}
+	return strings.NewReplacer("{{source}}", source, "{{param}}", param, "{{token}}", token).Replace(s)
+}
