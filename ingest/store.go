@@ -34,7 +34,7 @@ type problem struct {
 // mergeResult counts what storing one staged batch did.
 type mergeResult struct {
 	read, inserted, updated, deleted, unchanged, older int64
-	problems                                          []problem
+	problems                                           []problem
 }
 
 // mergeMessages stores the messages staged in stage_msgs (by the
