@@ -159,3 +159,21 @@ func argsFor(name string, a mergeArgs) []any {
 	}
 	return nil
 }
+
+// stageRaw replaces the temp table stage_raw, which sourceRaw reads, with
+// the given objects: raw JSON as Slack sent it, one channel ID (or "") and
+// one origin (the API call it came from) each. The three slices are
+// parallel. Callers validate the JSON first: json() in the stage steps
+// fails the whole batch on a malformed object.
+func stageRaw(ctx context.Context, tx execer, channelIDs, raws, origins []string) error {
+	if len(channelIDs) != len(raws) || len(raws) != len(origins) {
+		return fmt.Errorf("stage raw objects: %d channel IDs, %d objects, %d origins", len(channelIDs), len(raws), len(origins))
+	}
+	_, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_raw AS
+		SELECT unnest($1::VARCHAR[]) AS channel_id, unnest($2::VARCHAR[]) AS raw, unnest($3::VARCHAR[]) AS origin`,
+		channelIDs, raws, origins)
+	if err != nil {
+		return fmt.Errorf("stage raw objects: %w", err)
+	}
+	return nil
+}
