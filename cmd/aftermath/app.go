@@ -115,6 +115,8 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, ingest.ErrNotExport):
 		return exitUsage
+	case errors.Is(err, ingest.ErrAuth):
+		return exitAuth
 	case errors.Is(err, ingest.ErrPartial):
 		return exitPartial
 	}
@@ -176,8 +178,10 @@ Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
 
 	root.AddCommand(
 		newIngestCmd(d),
+		newTransformCmd(d),
 		newSchemaCmd(d),
 		newConfigCmd(d),
+		newDevCmd(d),
 	)
 	return root
 }

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -31,13 +33,18 @@ const DefaultsName = "built-in defaults"
 
 // Config is the effective configuration.
 type Config struct {
-	Timezone string   `yaml:"timezone"`
-	Channels Channels `yaml:"channels"`
-	Export   Export   `yaml:"export"`
-	Slack    Slack    `yaml:"slack"`
+	Timezone    string    `yaml:"timezone"`
+	Channels    Channels  `yaml:"channels"`
+	Export      Export    `yaml:"export"`
+	Slack       Slack     `yaml:"slack"`
+	Incidents   Incidents `yaml:"incidents"`
+	Repos       []Repo    `yaml:"repos"`
+	Recognisers []Rule    `yaml:"recognisers"`
 
 	// Source names the file merged over the defaults, or DefaultsName.
 	Source string `yaml:"-"`
+	// Dir is the folder of Source; relative repo paths resolve against it.
+	Dir string `yaml:"-"`
 	// Location is Timezone, loaded.
 	Location *time.Location `yaml:"-"`
 }
@@ -60,6 +67,7 @@ type Export struct {
 // Slack configures the Web API ingest.
 type Slack struct {
 	APIURL         string         `yaml:"api_url"`
+	WorkspaceURL   string         `yaml:"workspace_url"`
 	Lookback       Duration       `yaml:"lookback"`
 	Join           bool           `yaml:"join"`
 	RatePerMinute  map[string]int `yaml:"rate_per_minute"`
@@ -68,6 +76,56 @@ type Slack struct {
 	MaxBackoff     Duration       `yaml:"max_backoff"`
 	RequestTimeout Duration       `yaml:"request_timeout"`
 }
+
+// Incidents configures how transform reads incidents.
+type Incidents struct {
+	AlertBots            []string            `yaml:"alert_bots"`
+	IncidentBots         []string            `yaml:"incident_bots"`
+	Severities           map[string][]string `yaml:"severities"`
+	Services             []Service           `yaml:"services"`
+	ResolveTargets       map[string]Duration `yaml:"resolve_targets"`
+	PostmortemDue        Duration            `yaml:"postmortem_due"`
+	PostmortemSeverities []string            `yaml:"postmortem_severities"`
+	RecurrenceWindow     Duration            `yaml:"recurrence_window"`
+	TestGlobs            []string            `yaml:"test_globs"`
+}
+
+// Service is one entry of the service catalog.
+type Service struct {
+	Name    string   `yaml:"name"`
+	Aliases []string `yaml:"aliases"`
+}
+
+// Repo maps a repository URL to a local clone.
+type Repo struct {
+	URL  string `yaml:"url"`
+	Path string `yaml:"path"`
+}
+
+// Rule is one recogniser: which messages it reads and what it signals.
+type Rule struct {
+	Name     string   `yaml:"name"`
+	Enabled  *bool    `yaml:"enabled,omitempty"`
+	Events   []string `yaml:"events"`
+	From     string   `yaml:"from"`
+	Subtypes []string `yaml:"subtypes,omitempty"`
+	Keywords []string `yaml:"keywords,omitempty"`
+	Pattern  string   `yaml:"pattern"`
+	Unless   string   `yaml:"unless,omitempty"`
+	Within   Duration `yaml:"within,omitempty"`
+}
+
+// On reports whether the rule is enabled (the default).
+func (r Rule) On() bool { return r.Enabled == nil || *r.Enabled }
+
+// Events a rule may signal, and author classes it may read.
+var (
+	RuleEvents = []string{"declared", "detected", "acknowledged", "investigating", "mitigated", "resolved", "closed",
+		"reopened", "impact_start", "severity", "service", "title", "postmortem", "exclude", "regression_claim", "alert_recovered"}
+	ValueEvents = []string{"impact_start", "severity", "service", "title", "postmortem", "exclude"}
+	RuleFrom    = []string{"any", "human", "bot", "alert", "incident_bot", "system"}
+	Severities  = []string{"SEV0", "SEV1", "SEV2", "SEV3", "SEV4"}
+)
 
 // Methods whose rates and page sizes can be configured.
 var (
@@ -164,6 +222,11 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, decodeError(source, err)
 	}
 	cfg.Source = source
+	if source != DefaultsName {
+		if abs, err := filepath.Abs(name); err == nil {
+			cfg.Dir = filepath.Dir(abs)
+		}
+	}
 	if errs := cfg.validate(func(key string) (string, int) {
 		if l, ok := lines[key]; ok {
 			return name, l
@@ -423,6 +486,13 @@ func (c *Config) validate(at locator) Errors {
 	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
 		c.Slack.APIURL += "/"
 	}
+	if c.Slack.WorkspaceURL != "" {
+		if u, err := url.Parse(c.Slack.WorkspaceURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("slack.workspace_url", "%q is not the workspace URL (e.g. https://acme.slack.com/)", c.Slack.WorkspaceURL)
+		} else if !strings.HasSuffix(c.Slack.WorkspaceURL, "/") {
+			c.Slack.WorkspaceURL += "/"
+		}
+	}
 	if c.Slack.Lookback < 0 {
 		bad("slack.lookback", "must not be negative")
 	}
@@ -449,7 +519,123 @@ func (c *Config) validate(at locator) Errors {
 	if c.Slack.RequestTimeout <= 0 {
 		bad("slack.request_timeout", "must be positive")
 	}
+	c.validateIncidents(bad)
 	return errs
+}
+
+func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
+	in := c.Incidents
+	labels := map[string]string{}
+	for sev, list := range in.Severities {
+		if !slices.Contains(Severities, sev) {
+			bad("incidents.severities."+sev, "unknown severity (use %s)", strings.Join(Severities, ", "))
+		}
+		for _, l := range list {
+			k := NormLabel(l)
+			if other, dup := labels[k]; dup && other != sev {
+				bad("incidents.severities."+sev, "label %q also means %s", l, other)
+			}
+			labels[k] = sev
+		}
+	}
+	for sev := range in.ResolveTargets {
+		if !slices.Contains(Severities, sev) {
+			bad("incidents.resolve_targets."+sev, "unknown severity (use %s)", strings.Join(Severities, ", "))
+		}
+	}
+	for i, sev := range in.PostmortemSeverities {
+		if !slices.Contains(Severities, sev) {
+			bad(fmt.Sprintf("incidents.postmortem_severities[%d]", i), "unknown severity %q", sev)
+		}
+	}
+	if in.RecurrenceWindow <= 0 {
+		bad("incidents.recurrence_window", "must be positive")
+	}
+	seen := map[string]bool{}
+	for i, s := range in.Services {
+		key := fmt.Sprintf("incidents.services[%d]", i)
+		if s.Name == "" {
+			bad(key+".name", "every service needs a name")
+		}
+		if seen[s.Name] {
+			bad(key+".name", "service %q is listed twice", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	for i, g := range in.TestGlobs {
+		if _, err := path.Match(strings.TrimSuffix(g, "/"), "x"); err != nil || g == "" {
+			bad(fmt.Sprintf("incidents.test_globs[%d]", i), "invalid glob %q", g)
+		}
+	}
+	for i, r := range c.Repos {
+		key := fmt.Sprintf("repos[%d]", i)
+		if u, err := url.Parse(r.URL); err != nil || u.Host == "" {
+			bad(key+".url", "%q is not a repository URL (e.g. https://github.com/acme/checkout)", r.URL)
+		}
+		if r.Path == "" {
+			bad(key+".path", "needs the path of a local clone")
+		}
+	}
+	names := map[string]bool{}
+	for i, r := range c.Recognisers {
+		key := fmt.Sprintf("recognisers[%d]", i)
+		if r.Name == "" {
+			bad(key+".name", "every recogniser needs a name")
+		} else if names[r.Name] {
+			bad(key+".name", "recogniser %q is defined twice", r.Name)
+		}
+		names[r.Name] = true
+		if !r.On() {
+			continue
+		}
+		if len(r.Events) == 0 {
+			bad(key+".events", "lists no events (known: %s)", strings.Join(RuleEvents, ", "))
+		}
+		needsValue := false
+		for j, e := range r.Events {
+			if !slices.Contains(RuleEvents, e) {
+				bad(fmt.Sprintf("%s.events[%d]", key, j), "unknown event %q (known: %s)", e, strings.Join(RuleEvents, ", "))
+			}
+			needsValue = needsValue || slices.Contains(ValueEvents, e)
+		}
+		if !slices.Contains(RuleFrom, r.From) {
+			bad(key+".from", "unknown author class %q (known: %s)", r.From, strings.Join(RuleFrom, ", "))
+		}
+		re, err := regexp.Compile(r.Pattern)
+		switch {
+		case err != nil:
+			bad(key+".pattern", "invalid regular expression: %v", errors.Unwrap(err))
+		case r.Pattern == "":
+			bad(key+".pattern", "is empty")
+		case needsValue && !hasValueGroup(re):
+			bad(key+".pattern", "%s needs a (?P<value>…) group", strings.Join(r.Events, ", "))
+		}
+		if r.Unless != "" {
+			if _, err := regexp.Compile(r.Unless); err != nil {
+				bad(key+".unless", "invalid regular expression: %v", errors.Unwrap(err))
+			}
+		}
+		for j, k := range r.Keywords {
+			if k != strings.ToLower(k) || k == "" {
+				bad(fmt.Sprintf("%s.keywords[%d]", key, j), "keywords are non-empty lowercase substrings, not %q", k)
+			}
+		}
+	}
+}
+
+func hasValueGroup(re *regexp.Regexp) bool {
+	for _, n := range re.SubexpNames() {
+		if strings.HasPrefix(n, "value") {
+			return true
+		}
+	}
+	return false
+}
+
+// NormLabel normalises a severity label for lookup: lowercase, without
+// spaces, dashes or underscores ("SEV-1", "sev 1" → "sev1").
+func NormLabel(s string) string {
+	return strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(s)))
 }
 
 // YAML renders the effective configuration.

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aftermath-dev/aftermath/transform"
+)
+
+func newTransformCmd(d *deps) *cobra.Command {
+	return &cobra.Command{
+		Use:   "transform",
+		Short: "Rebuild incidents, timelines and metrics from the raw tables",
+		Long: `Rebuild the derived layer (incidents, incident_events, incident_signals,
+incident_links, incident_participants, data_quality and the metric views)
+from the raw tables, using the recognisers, vocabularies, service catalog
+and repositories in the configuration.
+
+It runs in one transaction: a kill leaves the previous derived layer as it
+was, and running it twice gives the same tables.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTransform(cmd.Context(), d)
+		},
+	}
+}
+
+func runTransform(ctx context.Context, d *deps) error {
+	cfg, err := d.config()
+	if err != nil {
+		return err
+	}
+	db, err := d.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sum, err := transform.Run(ctx, db, cfg, transform.Options{Now: d.now, Log: d.log})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.stderr, "transform run %d: %d incidents (%d resolved, %d open, %d excluded) from %d messages; %d data-quality notes\n",
+		sum.RunID, sum.Incidents, sum.Resolved, sum.Open, sum.Excluded, sum.Messages, sum.Problems)
+	return nil
+}

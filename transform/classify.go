@@ -1,0 +1,217 @@
+package transform
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aftermath-dev/aftermath/internal/config"
+)
+
+// class is who wrote a message, as recognisers see it.
+type class uint8
+
+const (
+	human class = iota
+	bot
+	alertBot
+	incidentBot
+	system
+)
+
+func (c class) String() string {
+	return [...]string{"human", "bot", "alert", "incident_bot", "system"}[c]
+}
+
+// systemSubtypes are messages Slack writes itself about the channel.
+var systemSubtypes = []string{"channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name",
+	"channel_archive", "channel_unarchive", "pinned_item", "unpinned_item", "bot_add", "bot_remove",
+	"channel_canvas_updated", "reminder_add", "tombstone", "group_join", "group_leave", "group_topic",
+	"group_purpose", "group_name", "group_archive", "group_unarchive", "huddle_thread"}
+
+// rule is a compiled recogniser.
+type rule struct {
+	name     string
+	events   []string
+	from     string
+	subtypes []string
+	keywords []string
+	pattern  *regexp.Regexp
+	unless   *regexp.Regexp
+	within   time.Duration
+	slash    bool // the pattern reads slash commands
+}
+
+// classifier runs the recognisers over messages.
+type classifier struct {
+	rules        []rule
+	alertBots    []string
+	incidentBots []string
+}
+
+func newClassifier(cfg *config.Config) (*classifier, error) {
+	c := &classifier{
+		alertBots:    lower(cfg.Incidents.AlertBots),
+		incidentBots: lower(cfg.Incidents.IncidentBots),
+	}
+	for _, r := range cfg.Recognisers {
+		if !r.On() {
+			continue
+		}
+		re, err := regexp.Compile(r.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
+		}
+		cr := rule{name: r.Name, events: r.Events, from: r.From, subtypes: r.Subtypes, keywords: r.Keywords, pattern: re, within: r.Within.D()}
+		if r.Unless != "" {
+			if cr.unless, err = regexp.Compile(r.Unless); err != nil {
+				return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
+			}
+		}
+		cr.slash = strings.Contains(r.Pattern, "^/")
+		c.rules = append(c.rules, cr)
+	}
+	return c, nil
+}
+
+func lower(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+// classOf says who wrote a message.
+func (c *classifier) classOf(subtype, author string, isBot bool) class {
+	if slices.Contains(systemSubtypes, subtype) {
+		return system
+	}
+	if !isBot {
+		return human
+	}
+	a := strings.ToLower(author)
+	for _, b := range c.alertBots {
+		if b != "" && strings.Contains(a, b) {
+			return alertBot
+		}
+	}
+	for _, b := range c.incidentBots {
+		if b != "" && (a == b || strings.Contains(a, b) && len(b) > 4) {
+			return incidentBot
+		}
+	}
+	return bot
+}
+
+func (r *rule) reads(cl class, subtype string) bool {
+	if len(r.subtypes) > 0 && !slices.Contains(r.subtypes, subtype) {
+		return false
+	}
+	switch r.from {
+	case "any":
+		return true
+	case "human":
+		return cl == human
+	case "bot":
+		return cl == bot || cl == alertBot || cl == incidentBot
+	case "alert":
+		return cl == alertBot
+	case "incident_bot":
+		return cl == incidentBot
+	case "system":
+		return cl == system
+	}
+	return false
+}
+
+// signal is one recogniser match: an event a message shows.
+type signal struct {
+	kind     string
+	msg      *message
+	rule     *rule
+	value    string
+	evidence string
+	// strong signals come from systems of record (incident and alert bots,
+	// Slack itself, slash commands); people's phrases are weak and count
+	// only when no strong signal of the same kind exists.
+	strong bool
+}
+
+func (s *signal) at() time.Time { return s.msg.at }
+
+// classify returns the signals in m, in rule order.
+func (c *classifier) classify(m *message) []signal {
+	var out []signal
+	for i := range c.rules {
+		r := &c.rules[i]
+		if !r.reads(m.class, m.subtype) {
+			continue
+		}
+		if len(r.keywords) > 0 {
+			hit := false
+			for _, k := range r.keywords {
+				if strings.Contains(m.lower, k) {
+					hit = true
+					break
+				}
+			}
+			if !hit {
+				continue
+			}
+		}
+		loc := r.pattern.FindStringSubmatchIndex(m.content)
+		if loc == nil {
+			continue
+		}
+		if r.unless != nil && r.unless.MatchString(m.content) {
+			continue
+		}
+		value := ""
+		for gi, name := range r.pattern.SubexpNames() {
+			if strings.HasPrefix(name, "value") && loc[2*gi] >= 0 && loc[2*gi+1] > loc[2*gi] {
+				value = strings.TrimSpace(m.content[loc[2*gi]:loc[2*gi+1]])
+				break
+			}
+		}
+		evidence := clip(lineAround(m.content, loc[0], loc[1]), 200)
+		strong := m.class != human || r.slash
+		for _, e := range r.events {
+			out = append(out, signal{kind: e, msg: m, rule: r, value: value, evidence: evidence, strong: strong})
+		}
+	}
+	return out
+}
+
+// lineAround widens s[i:j] to the whole lines it touches.
+func lineAround(s string, i, j int) string {
+	for i > 0 && s[i-1] != '\n' {
+		i--
+	}
+	for j < len(s) && s[j] != '\n' {
+		j++
+	}
+	return s[i:j]
+}
+
+// clip shortens s to at most n bytes on a rune boundary, on one line.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+var entity = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "*", "", "~", "")
+
+// normalise prepares message content for matching: Slack's HTML entities
+// decoded and mrkdwn bold and strike markers removed.
+func normalise(s string) string { return entity.Replace(s) }

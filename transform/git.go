@@ -1,0 +1,250 @@
+package transform
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// gitChecker decides whether fix commits touched test files, reading local
+// clones with the git command.
+type gitChecker struct {
+	repos    map[string]string // repoKey → clone path
+	order    []string          // repo keys in configuration order
+	globs    []string
+	subjects map[string]map[string]string // repo → PR number → squash or merge commit
+	files    map[string][]string          // repo+sha → files changed
+}
+
+func newGitChecker(repos map[string]string, order, globs []string) *gitChecker {
+	return &gitChecker{repos: repos, order: order, globs: globs, subjects: map[string]map[string]string{}, files: map[string][]string{}}
+}
+
+// ErrNoGit reports that repos are configured but git cannot be run.
+var ErrNoGit = errors.New("git is needed to check regression tests in the configured repos")
+
+func (g *gitChecker) git(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, ErrNoGit
+	}
+	if err != nil {
+		return nil, fmt.Errorf("git %s in %s: %v: %s", strings.Join(args, " "), dir, err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
+}
+
+// check fills commit, check and tests for every fix link.
+func (g *gitChecker) check(ctx context.Context, l *link) error {
+	if !l.isFix() {
+		return nil
+	}
+	candidates := g.order
+	if l.kind != "sha" {
+		if _, ok := g.repos[l.repoURL]; !ok {
+			l.check = "no_clone"
+			return nil
+		}
+		candidates = []string{l.repoURL}
+	}
+	if len(candidates) == 0 {
+		l.check = "no_clone"
+		return nil
+	}
+	for _, repo := range candidates {
+		sha, base, err := g.resolve(ctx, repo, l)
+		if err != nil {
+			return err
+		}
+		if sha == "" {
+			continue
+		}
+		files, err := g.changed(ctx, repo, sha, base)
+		if err != nil {
+			return err
+		}
+		if l.repoURL == "" {
+			l.repoURL = repo
+		}
+		l.commit = sha
+		l.tests = nil
+		for _, f := range files {
+			if matchesAny(g.globs, f) {
+				l.tests = append(l.tests, f)
+			}
+		}
+		l.check = "no_tests"
+		if len(l.tests) > 0 {
+			l.check = "touches_tests"
+		}
+		return nil
+	}
+	l.check = "not_found"
+	return nil
+}
+
+var hexRE = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
+
+// resolve finds the commit a link names. For a pull request it prefers the
+// squash or merge commit on the main history (one commit with all the
+// changes); failing that, the PR head ref, diffed from its merge base.
+func (g *gitChecker) resolve(ctx context.Context, repo string, l *link) (sha, base string, err error) {
+	dir := g.repos[repo]
+	switch l.kind {
+	case "commit", "sha":
+		if !hexRE.MatchString(l.ref) {
+			return "", "", nil
+		}
+		out, err := g.git(ctx, dir, "rev-parse", "--verify", "--quiet", l.ref+"^{commit}")
+		if err != nil {
+			if errors.Is(err, ErrNoGit) {
+				return "", "", err
+			}
+			return "", "", nil // not in this clone
+		}
+		return strings.TrimSpace(string(out)), "", nil
+	case "pull_request":
+		subjects, err := g.subjectIndex(ctx, repo)
+		if err != nil {
+			return "", "", err
+		}
+		if sha := subjects[l.ref]; sha != "" {
+			return sha, "", nil
+		}
+		for _, ref := range []string{"refs/pull/" + l.ref + "/merge", "refs/merge-requests/" + l.ref + "/merge"} {
+			if out, err := g.git(ctx, dir, "rev-parse", "--verify", "--quiet", ref); err == nil {
+				return strings.TrimSpace(string(out)), "", nil
+			} else if errors.Is(err, ErrNoGit) {
+				return "", "", err
+			}
+		}
+		for _, ref := range []string{"refs/pull/" + l.ref + "/head", "refs/merge-requests/" + l.ref + "/head"} {
+			out, err := g.git(ctx, dir, "rev-parse", "--verify", "--quiet", ref)
+			if errors.Is(err, ErrNoGit) {
+				return "", "", err
+			}
+			if err != nil {
+				continue
+			}
+			head := strings.TrimSpace(string(out))
+			mb, err := g.git(ctx, dir, "merge-base", "HEAD", head)
+			if err != nil {
+				return head, "", nil
+			}
+			return head, strings.TrimSpace(string(mb)), nil
+		}
+	}
+	return "", "", nil
+}
+
+var (
+	squashSubject = regexp.MustCompile(`\(#(\d+)\)\s*$`)
+	mergeSubject  = regexp.MustCompile(`^Merge (?:pull request|branch .* into .*\(!?)#?!?(\d+)`)
+	glMergeMR     = regexp.MustCompile(`See merge request [\w./-]+!(\d+)`)
+)
+
+// subjectIndex maps PR numbers to the commits that merged them, from the
+// subjects of every commit on every ref ("Fix x (#123)", "Merge pull
+// request #123 from …"). Read once per repository.
+func (g *gitChecker) subjectIndex(ctx context.Context, repo string) (map[string]string, error) {
+	if idx, ok := g.subjects[repo]; ok {
+		return idx, nil
+	}
+	idx := map[string]string{}
+	out, err := g.git(ctx, g.repos[repo], "log", "--all", "--format=%H%x09%s%x09%b%x00")
+	if err != nil {
+		if errors.Is(err, ErrNoGit) {
+			return nil, err
+		}
+		// An empty or broken clone: nothing resolves.
+		g.subjects[repo] = idx
+		return idx, nil
+	}
+	for _, rec := range bytes.Split(out, []byte{0}) {
+		parts := strings.SplitN(strings.TrimSpace(string(rec)), "\t", 3)
+		if len(parts) < 2 {
+			continue
+		}
+		sha, subject := parts[0], parts[1]
+		for _, re := range []*regexp.Regexp{squashSubject, mergeSubject} {
+			if m := re.FindStringSubmatch(subject); m != nil {
+				if _, dup := idx[m[1]]; !dup {
+					idx[m[1]] = sha
+				}
+			}
+		}
+		if len(parts) == 3 {
+			if m := glMergeMR.FindStringSubmatch(parts[2]); m != nil {
+				if _, dup := idx[m[1]]; !dup {
+					idx[m[1]] = sha
+				}
+			}
+		}
+	}
+	g.subjects[repo] = idx
+	return idx, nil
+}
+
+// changed lists the files a commit changed (against its first parent), or
+// the files changed between base and sha.
+func (g *gitChecker) changed(ctx context.Context, repo, sha, base string) ([]string, error) {
+	key := repo + " " + base + ".." + sha
+	if f, ok := g.files[key]; ok {
+		return f, nil
+	}
+	var out []byte
+	var err error
+	if base != "" {
+		out, err = g.git(ctx, g.repos[repo], "diff", "--name-only", base, sha)
+	} else {
+		out, err = g.git(ctx, g.repos[repo], "diff-tree", "--root", "--no-commit-id", "--name-only", "-r", "-m", "--first-parent", sha)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if f := strings.TrimSpace(sc.Text()); f != "" {
+			files = append(files, f)
+		}
+	}
+	g.files[key] = files
+	return files, nil
+}
+
+// matchesAny reports whether file matches one of the test globs: a glob
+// ending in / names a folder anywhere in the path; a glob without / matches
+// the file name; any other glob matches the whole path.
+func matchesAny(globs []string, file string) bool {
+	file = filepath.ToSlash(file)
+	base := path.Base(file)
+	for _, gl := range globs {
+		switch {
+		case strings.HasSuffix(gl, "/"):
+			dir := strings.TrimSuffix(gl, "/")
+			if strings.HasPrefix(file, dir+"/") || strings.Contains(file, "/"+dir+"/") {
+				return true
+			}
+		case !strings.Contains(gl, "/"):
+			if ok, _ := path.Match(gl, base); ok {
+				return true
+			}
+		default:
+			if ok, _ := path.Match(gl, file); ok {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,507 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// message is one Slack message as transform reads it.
+type message struct {
+	channelID string
+	ts        string
+	threadTS  string
+	at        time.Time
+	userID    string
+	subtype   string
+	author    string
+	class     class
+	content   string // normalised
+	lower     string
+	signals   []signal
+}
+
+func (m *message) isReply() bool { return m.threadTS != "" && m.threadTS != m.ts }
+
+// channelInfo is what transform needs of a channel.
+type channelInfo struct {
+	id, name, creator, topic string
+	created                  time.Time
+	shared                   bool
+}
+
+// event is a chosen timestamp and its evidence (an incident_events row).
+type event struct {
+	kind     string
+	at       time.Time
+	msg      *message // nil for fallbacks not tied to a message
+	rule     string
+	evidence string
+}
+
+// participant is a person who posted in an incident.
+type participant struct {
+	userID      string
+	messages    int
+	first, last time.Time
+}
+
+// incident is one assembled incident before it is written.
+type incident struct {
+	id, kind  string
+	channel   *channelInfo
+	threadTS  string
+	title     string
+	titleFrom string
+	sevLabel  string
+	severity  string
+	service   string
+	alertName string
+	events    map[string]*event
+	signals   []signal
+	links     []link
+	people    []*participant
+	messages  int
+	detection string
+	excluded  string // reason, "" when included
+	claimed   bool   // the channel says a regression test was added
+	reopened  bool
+	quality   []quality
+	// Filled after assembly.
+	recurrenceKey string
+	recurrenceOf  string
+	regression    string
+	pmRequired    bool
+}
+
+// quality is a data_quality row.
+type quality struct{ problem, detail string }
+
+func (inc *incident) at(kind string) *time.Time {
+	if e := inc.events[kind]; e != nil {
+		return &e.at
+	}
+	return nil
+}
+
+func (inc *incident) set(kind string, at time.Time, m *message, rule, evidence string) {
+	inc.events[kind] = &event{kind: kind, at: at, msg: m, rule: rule, evidence: evidence}
+}
+
+func (inc *incident) setSignal(kind string, s *signal) {
+	inc.set(kind, s.at(), s.msg, s.rule.name, s.evidence)
+}
+
+// byKind returns the unit's signals of one kind in time order, the strong
+// ones (systems of record) first when any exist.
+func byKind(sigs []signal, kind string) []*signal {
+	var strong, weak []*signal
+	for i := range sigs {
+		s := &sigs[i]
+		if s.kind != kind {
+			continue
+		}
+		if s.strong {
+			strong = append(strong, s)
+		} else {
+			weak = append(weak, s)
+		}
+	}
+	if len(strong) > 0 {
+		return strong
+	}
+	return weak
+}
+
+func first(sigs []signal, kind string) *signal {
+	if l := byKind(sigs, kind); len(l) > 0 {
+		return l[0]
+	}
+	return nil
+}
+
+// assembler turns a unit's messages into an incident.
+type assembler struct {
+	cfg        *assemblerConfig
+	catalog    *catalog
+	severities map[string]string
+}
+
+type assemblerConfig struct {
+	asOf time.Time
+}
+
+// assemble builds the incident of one unit: a whole channel, or a thread
+// (msgs then hold the parent first, then its replies). declared is the
+// signal that declared a thread incident.
+func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal) *incident {
+	inc := &incident{channel: ch, events: map[string]*event{}, messages: len(msgs)}
+	for _, m := range msgs {
+		inc.signals = append(inc.signals, m.signals...)
+	}
+	sigs := inc.signals
+	if declared != nil {
+		inc.kind = "thread"
+		inc.threadTS = msgs[0].ts
+		inc.id = ch.id + ":" + msgs[0].ts
+		inc.setSignal("declared", declared)
+	} else {
+		inc.kind = "channel"
+		inc.id = ch.id
+		created := ch.created
+		if created.IsZero() || len(msgs) > 0 && msgs[0].at.Before(created) {
+			created = msgs[0].at
+			inc.set("declared", created, msgs[0], "fallback:first_message", "the channel's creation time is unknown or later than its first message")
+			inc.quality = append(inc.quality, quality{"fallback", "declared_at is the first message: the channel's creation time is unknown or later"})
+		} else {
+			inc.set("declared", created, nil, "channel_created", fmt.Sprintf("#%s created", ch.name))
+		}
+	}
+	declaredAt := inc.events["declared"].at
+
+	// Detection: the first alert in the unit.
+	if s := first(sigs, "detected"); s != nil {
+		inc.setSignal("detected", s)
+	}
+
+	// Status walk: mitigated is the first mitigation; resolved is the first
+	// resolution after the last reopening; a bot's close also resolves.
+	var mitigated, resolved, closed *signal
+	reopenedAt := time.Time{}
+	ordered := orderedLifecycle(sigs)
+	for _, s := range ordered {
+		switch s.kind {
+		case "mitigated":
+			if mitigated == nil {
+				mitigated = s
+			}
+		case "resolved":
+			if resolved == nil {
+				resolved = s
+			}
+		case "closed":
+			closed = s
+			if resolved == nil && s.msg.subtype != "channel_archive" {
+				resolved = s
+			}
+		case "reopened", "investigating":
+			if resolved != nil && s.at().After(resolved.at()) && (s.kind == "reopened" || s.strong) {
+				resolved, reopenedAt = nil, s.at()
+				inc.reopened = true
+			}
+		}
+	}
+	if resolved == nil {
+		// An alert recovering is the weakest resolution: only when nothing
+		// else resolved the incident and it was an alert incident.
+		for _, s := range byKind(sigs, "alert_recovered") {
+			if s.at().After(reopenedAt) && inc.events["detected"] != nil {
+				resolved = s
+				break
+			}
+		}
+	}
+	if mitigated != nil {
+		inc.setSignal("mitigated", mitigated)
+	}
+	if resolved != nil {
+		inc.setSignal("resolved", resolved)
+	}
+	if closed != nil {
+		inc.setSignal("closed", closed)
+	}
+	if inc.reopened {
+		inc.quality = append(inc.quality, quality{"reopened", "the incident was reopened after a resolution; resolved_at is the resolution that followed"})
+	}
+
+	// Acknowledgement: explicit, else the first human reply after declaration.
+	if s := first(sigs, "acknowledged"); s != nil {
+		inc.setSignal("acknowledged", s)
+	} else {
+		for _, m := range msgs {
+			if m.class != human || m.at.Before(declaredAt) || isDeclaration(m) || m.ts == inc.threadTS {
+				continue
+			}
+			inc.set("acknowledged", m.at, m, "fallback:first_human_reply", clip(m.content, 200))
+			break
+		}
+	}
+
+	// Impact start: stated, else the earlier of detected and declared.
+	started := false
+	for _, s := range byKind(sigs, "impact_start") {
+		if t, ok := statedTime(s.value, s.at()); ok {
+			inc.set("started", t, s.msg, s.rule.name, s.evidence)
+			started = true
+			break
+		}
+	}
+	if !started {
+		e := inc.events["declared"]
+		if d := inc.events["detected"]; d != nil && d.at.Before(e.at) {
+			e = d
+		}
+		inc.set("started", e.at, e.msg, "earliest:"+e.kind, "no stated impact start; the earlier of detected and declared")
+	}
+
+	// Postmortem.
+	if s := firstByTime(sigs, "postmortem"); s != nil {
+		inc.setSignal("postmortem", s)
+	}
+
+	a.describe(inc, msgs)
+	a.exclusion(inc, declaredAt)
+	inc.people = participants(msgs)
+	inc.links = extractLinks(msgs, sigs)
+	for _, s := range sigs {
+		if s.kind == "regression_claim" {
+			inc.claimed = true
+		}
+	}
+	a.detection(inc, msgs, declared)
+	return inc
+}
+
+// orderedLifecycle returns the status signals in time order; at the same
+// instant the kinds sort in lifecycle order.
+func orderedLifecycle(sigs []signal) []*signal {
+	var out []*signal
+	hasStrong := map[string]bool{}
+	for i := range sigs {
+		if sigs[i].strong {
+			hasStrong[sigs[i].kind] = true
+		}
+	}
+	for i := range sigs {
+		s := &sigs[i]
+		switch s.kind {
+		case "mitigated", "resolved", "closed", "reopened", "investigating":
+			// People's words count only where no system of record spoke.
+			if !s.strong && hasStrong[s.kind] {
+				continue
+			}
+			out = append(out, s)
+		}
+	}
+	rank := map[string]int{"investigating": 0, "reopened": 0, "mitigated": 1, "resolved": 2, "closed": 3}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].at().Equal(out[j].at()) {
+			return out[i].at().Before(out[j].at())
+		}
+		return rank[out[i].kind] < rank[out[j].kind]
+	})
+	return out
+}
+
+func firstByTime(sigs []signal, kind string) *signal {
+	var best *signal
+	for i := range sigs {
+		s := &sigs[i]
+		if s.kind == kind && (best == nil || s.at().Before(best.at())) {
+			best = s
+		}
+	}
+	return best
+}
+
+func isDeclaration(m *message) bool {
+	for _, s := range m.signals {
+		if s.kind == "declared" {
+			return true
+		}
+	}
+	return false
+}
+
+// describe sets title, severity, service and alert name.
+func (a *assembler) describe(inc *incident, msgs []*message) {
+	sigs := inc.signals
+	// Title: incident-bot titles, then declarations, then alerts, then
+	// the topic, then the channel name.
+	for _, pass := range []func(*signal) bool{
+		func(s *signal) bool { return s.msg.class == incidentBot || s.msg.class == system },
+		func(s *signal) bool { return s.msg.class == human },
+		func(s *signal) bool { return s.msg.class == alertBot },
+	} {
+		for i := range sigs {
+			s := &sigs[i]
+			if s.kind == "title" && s.value != "" && pass(s) {
+				inc.title, inc.titleFrom = cleanTitle(s.value), s.rule.name
+				break
+			}
+		}
+		if inc.title != "" {
+			break
+		}
+	}
+	if inc.title == "" && inc.channel.topic != "" && inc.kind == "channel" {
+		inc.title, inc.titleFrom = cleanTitle(strings.Split(inc.channel.topic, "|")[0]), "channel_topic"
+	}
+	if inc.title == "" && inc.kind == "thread" && len(msgs) > 0 {
+		inc.title, inc.titleFrom = cleanTitle(firstLine(msgs[0].content)), "thread_parent"
+	}
+	if inc.title == "" {
+		inc.title, inc.titleFrom = inc.channel.name, "channel_name"
+	}
+	for i := range sigs {
+		s := &sigs[i]
+		if s.kind == "title" && s.msg.class == alertBot && s.value != "" {
+			inc.alertName = cleanTitle(s.value)
+			break
+		}
+		if s.kind == "detected" && inc.alertName == "" {
+			inc.alertName = cleanTitle(firstLine(s.msg.content))
+		}
+	}
+
+	// Severity: the last one stated, systems of record first.
+	sevs := byKind(sigs, "severity")
+	for i := len(sevs) - 1; i >= 0; i-- {
+		if sev, ok := a.severities[normLabel(sevs[i].value)]; ok {
+			inc.severity, inc.sevLabel = sev, sevs[i].value
+			break
+		}
+	}
+
+	// Service: explicit fields, then the catalog's names in the alert,
+	// title, channel name and topic, then anywhere in the first messages.
+	for _, s := range byKind(sigs, "service") {
+		if svc := a.catalog.lookup(s.value); svc != "" {
+			inc.service = svc
+			break
+		}
+	}
+	if inc.service == "" {
+		texts := []string{inc.alertName, inc.title, inc.channel.name}
+		if inc.kind == "channel" {
+			texts = append(texts, inc.channel.topic)
+		}
+		for i, m := range msgs {
+			if i >= 5 {
+				break
+			}
+			texts = append(texts, m.content)
+		}
+		for _, t := range texts {
+			if svc := a.catalog.find(t); svc != "" {
+				inc.service = svc
+				break
+			}
+		}
+	}
+}
+
+// exclusion marks drills, maintenance, tests and cancelled incidents.
+func (a *assembler) exclusion(inc *incident, declaredAt time.Time) {
+	for _, s := range inc.signals {
+		if s.kind != "exclude" {
+			continue
+		}
+		if s.rule.within > 0 && s.at().After(declaredAt.Add(s.rule.within)) {
+			continue
+		}
+		inc.excluded = fmt.Sprintf("%s: %s", strings.TrimPrefix(s.rule.name, "exclude-"), strings.ToLower(s.value))
+		return
+	}
+}
+
+// detection decides alert vs human detection.
+func (a *assembler) detection(inc *incident, msgs []*message, declared *signal) {
+	inc.detection = "unknown"
+	declaredAt := inc.events["declared"].at
+	if d := inc.events["detected"]; d != nil && !d.at.After(declaredAt.Add(10*time.Minute)) {
+		inc.detection = "alert"
+		return
+	}
+	if declared != nil {
+		switch declared.msg.class {
+		case alertBot:
+			inc.detection = "alert"
+		case human, incidentBot:
+			inc.detection = "human"
+		}
+		return
+	}
+	for _, m := range msgs {
+		switch m.class {
+		case human:
+			inc.detection = "human"
+			return
+		case alertBot:
+			inc.detection = "alert"
+			return
+		case incidentBot:
+			// A bot declaring on someone's behalf: the person reported it.
+			inc.detection = "human"
+			return
+		}
+	}
+}
+
+func participants(msgs []*message) []*participant {
+	by := map[string]*participant{}
+	for _, m := range msgs {
+		if m.class != human || m.userID == "" {
+			continue
+		}
+		p := by[m.userID]
+		if p == nil {
+			p = &participant{userID: m.userID, first: m.at}
+			by[m.userID] = p
+		}
+		p.messages++
+		p.last = m.at
+	}
+	out := make([]*participant, 0, len(by))
+	for _, p := range by {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].userID < out[j].userID })
+	return out
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// cleanTitle trims decoration from a title: emoji codes, markers, links.
+func cleanTitle(s string) string {
+	s = firstLine(s)
+	for {
+		t := strings.TrimSpace(s)
+		if strings.HasPrefix(t, ":") {
+			if i := strings.Index(t[1:], ":"); i >= 0 && !strings.ContainsAny(t[1:i+1], " \t") {
+				s = t[i+2:]
+				continue
+			}
+		}
+		s = t
+		break
+	}
+	s = strings.Trim(s, " *_`\"'")
+	return clip(s, 200)
+}
+
+// normLabel is config.NormLabel without the import cycle of a test helper.
+func normLabel(s string) string {
+	return strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+}
+
+// checkOrder lists lifecycle timestamps that are out of order.
+func checkOrder(inc *incident) {
+	order := []string{"started", "acknowledged", "mitigated", "resolved", "closed"}
+	var prev *event
+	for _, k := range order {
+		e := inc.events[k]
+		if e == nil {
+			continue
+		}
+		if prev != nil && e.at.Before(prev.at) {
+			inc.quality = append(inc.quality, quality{"order_violation",
+				fmt.Sprintf("%s_at (%s) is before %s_at (%s)", k, e.at.UTC().Format(time.RFC3339), prev.kind, prev.at.UTC().Format(time.RFC3339))})
+		}
+		prev = e
+	}
+}

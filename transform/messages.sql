@@ -1,0 +1,34 @@
+-- The messages of a batch of incident channels, with what recognisers read:
+-- the text, plus Block Kit text (bots often put the real content in blocks
+-- and only a fallback such as "Incident Notification" in text; people's
+-- rich_text blocks only repeat their text), plus legacy attachments
+-- (title, text, pretext, "field: value" pairs; fallback when nothing else).
+-- $1 is the list of channel IDs.
+SELECT
+	m.channel_id,
+	m.ts,
+	m.thread_ts,
+	epoch_us(m.posted_at) AS posted_us,
+	m.user_id,
+	coalesce(m.subtype, '') AS subtype,
+	coalesce(m.username, u.display_name, u.real_name, u.name, m.bot_id, m.user_id, '') AS author,
+	(m.bot_id IS NOT NULL OR coalesce(m.subtype = 'bot_message', false) OR coalesce(u.is_bot, false)) AS is_bot,
+	concat_ws(chr(10),
+		nullif(m.text, ''),
+		CASE WHEN list_has_any(json_extract_string(m.raw, '$.blocks[*].type'), ['section', 'header', 'context', 'rich_text_list'])
+			OR m.bot_id IS NOT NULL
+		THEN nullif(array_to_string(list_filter(json_extract_string(m.raw, '$.blocks..text'),
+			x -> x IS NOT NULL AND left(x, 1) <> '{' AND x <> coalesce(m.text, '')), chr(10)), '') END,
+		nullif(array_to_string(json_extract_string(m.raw, '$.attachments[*].pretext'), chr(10)), ''),
+		nullif(array_to_string(json_extract_string(m.raw, '$.attachments[*].title'), chr(10)), ''),
+		nullif(array_to_string(list_filter(json_extract_string(m.raw, '$.attachments..text'),
+			x -> x IS NOT NULL AND left(x, 1) <> '{'), chr(10)), ''),
+		nullif(array_to_string(list_transform(json_extract(m.raw, '$.attachments[*].fields[*]'),
+			f -> concat(f->>'title', ': ', f->>'value')), chr(10)), ''),
+		CASE WHEN json_extract_string(m.raw, '$.attachments[0].title') IS NULL AND json_extract_string(m.raw, '$.attachments[0].text') IS NULL
+			THEN nullif(array_to_string(json_extract_string(m.raw, '$.attachments[*].fallback'), chr(10)), '') END
+	) AS content
+FROM messages m
+LEFT JOIN users u ON u.user_id = m.user_id
+WHERE m.channel_id IN (SELECT unnest($1::VARCHAR[]))
+ORDER BY m.channel_id, m.posted_at, m.ts

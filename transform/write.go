@@ -1,0 +1,313 @@
+package transform
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/aftermath-dev/aftermath/internal/config"
+)
+
+// derivedTables are replaced wholesale by every transform.
+var derivedTables = []string{"incidents", "incident_events", "incident_signals", "incident_links", "incident_participants", "data_quality"}
+
+// write replaces the derived tables with what b built, in one transaction,
+// and records the run. It returns the run ID.
+func write(ctx context.Context, conn *sql.Conn, b *build, cfg *config.Config, startedAt time.Time, now func() time.Time, sum *Summary) (runID int64, err error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return 0, fmt.Errorf("write derived tables: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+			}
+		}
+	}()
+	for _, t := range derivedTables {
+		if _, err := conn.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+			return 0, fmt.Errorf("clear %s: %w", t, err)
+		}
+	}
+	names, err := userNames(ctx, conn)
+	if err != nil {
+		return 0, err
+	}
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		for _, t := range []struct {
+			table string
+			rows  func(emit func(...driver.Value) error) error
+		}{
+			{"incidents", func(emit func(...driver.Value) error) error { return incidentRows(b, cfg, emit) }},
+			{"incident_events", func(emit func(...driver.Value) error) error { return eventRows(b, emit) }},
+			{"incident_signals", func(emit func(...driver.Value) error) error { return signalRows(b, emit) }},
+			{"incident_links", func(emit func(...driver.Value) error) error { return linkRows(b, emit) }},
+			{"incident_participants", func(emit func(...driver.Value) error) error { return participantRows(b, names, emit) }},
+			{"data_quality", func(emit func(...driver.Value) error) error { return qualityRows(b, emit) }},
+		} {
+			a, err := duckdb.NewAppenderFromConn(c, "", t.table)
+			if err != nil {
+				return fmt.Errorf("write %s: %w", t.table, err)
+			}
+			if err := t.rows(a.AppendRow); err != nil {
+				a.Close()
+				return fmt.Errorf("write %s: %w", t.table, err)
+			}
+			if err := a.Close(); err != nil {
+				return fmt.Errorf("write %s: %w", t.table, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	rules, err := json.Marshal(map[string]any{
+		"exclusions":            exclusionRules(cfg),
+		"resolve_targets":       targets(cfg),
+		"recurrence_window":     cfg.Incidents.RecurrenceWindow.String(),
+		"postmortem_due":        cfg.Incidents.PostmortemDue.String(),
+		"postmortem_severities": cfg.Incidents.PostmortemSeverities,
+	})
+	if err != nil {
+		return 0, err
+	}
+	err = conn.QueryRowContext(ctx, `INSERT INTO transform_runs VALUES (nextval('transform_run_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id`,
+		startedAt, now(), startedAt, cfg.Timezone, sum.Messages, sum.Incidents, sum.Resolved, sum.Open, sum.Excluded, cfg.Source, string(rules)).Scan(&runID)
+	if err != nil {
+		return 0, fmt.Errorf("record transform run: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return 0, fmt.Errorf("commit derived tables: %w", err)
+	}
+	return runID, nil
+}
+
+func exclusionRules(cfg *config.Config) []map[string]string {
+	var out []map[string]string
+	for _, r := range cfg.Recognisers {
+		for _, e := range r.Events {
+			if e == "exclude" && r.On() {
+				row := map[string]string{"name": r.Name, "pattern": r.Pattern}
+				if r.Within > 0 {
+					row["within"] = r.Within.String()
+				}
+				out = append(out, row)
+			}
+		}
+	}
+	return out
+}
+
+func targets(cfg *config.Config) map[string]string {
+	out := map[string]string{}
+	for k, v := range cfg.Incidents.ResolveTargets {
+		out[k] = v.String()
+	}
+	return out
+}
+
+func userNames(ctx context.Context, conn *sql.Conn) (map[string]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT user_id, coalesce(display_name, real_name, name, user_id) FROM users`)
+	if err != nil {
+		return nil, fmt.Errorf("read users: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// Nullable values for the appender.
+func str(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func ts(t *time.Time) driver.Value {
+	if t == nil {
+		return nil
+	}
+	return *t
+}
+
+func seconds(from, to *time.Time) driver.Value {
+	if from == nil || to == nil {
+		return nil
+	}
+	return int64(to.Sub(*from).Round(time.Second) / time.Second)
+}
+
+func incidentRows(b *build, cfg *config.Config, emit func(...driver.Value) error) error {
+	base := cfg.Slack.WorkspaceURL
+	for _, inc := range b.incidents {
+		status := "open"
+		switch {
+		case inc.events["resolved"] != nil:
+			status = "resolved"
+		case inc.events["mitigated"] != nil:
+			status = "mitigated"
+		}
+		var pmURL string
+		for _, l := range inc.links {
+			if l.kind == "postmortem" && inc.events["postmortem"] != nil && l.msg == inc.events["postmortem"].msg {
+				pmURL = l.url
+				break
+			}
+		}
+		quality := len(inc.quality)
+		started := inc.at("started")
+		var target driver.Value
+		if t, ok := cfg.Incidents.ResolveTargets[inc.severity]; ok && inc.severity != "" {
+			target = int64(t.D() / time.Second)
+		}
+		var slackURL string
+		if base != "" {
+			slackURL = base + "archives/" + inc.channel.id
+			if inc.threadTS != "" {
+				slackURL += "/p" + stripDot(inc.threadTS)
+			}
+		}
+		err := emit(
+			inc.id, inc.kind, inc.channel.id, inc.channel.name, str(inc.threadTS), str(inc.title),
+			str(inc.severity), str(inc.sevLabel), str(inc.service), status,
+			*started, *inc.at("declared"), ts(inc.at("detected")), ts(inc.at("acknowledged")),
+			ts(inc.at("mitigated")), ts(inc.at("resolved")), ts(inc.at("closed")),
+			str(pmURL), ts(inc.at("postmortem")), inc.detection, str(inc.alertName),
+			int32(len(inc.people)), int32(inc.messages),
+			seconds(started, inc.at("acknowledged")), seconds(started, inc.at("mitigated")), seconds(started, inc.at("resolved")),
+			target, withinTarget(inc, cfg, b.asOf), inc.pmRequired, seconds(inc.at("resolved"), inc.at("postmortem")),
+			str(inc.recurrenceKey), str(inc.recurrenceOf), inc.regression, inc.excluded != "", str(inc.excluded),
+			int32(quality), str(slackURL),
+		)
+		if err != nil {
+			return fmt.Errorf("incident %s: %w", inc.id, err)
+		}
+	}
+	return nil
+}
+
+// withinTarget says whether the incident met its severity's resolve target.
+func withinTarget(inc *incident, cfg *config.Config, asOf time.Time) driver.Value {
+	t, ok := cfg.Incidents.ResolveTargets[inc.severity]
+	if !ok || inc.severity == "" || inc.excluded != "" {
+		return nil
+	}
+	started := inc.events["started"].at
+	if r := inc.events["resolved"]; r != nil {
+		return r.at.Sub(started) <= t.D()
+	}
+	if asOf.Sub(started) > t.D() {
+		return false
+	}
+	return nil
+}
+
+func stripDot(ts string) string {
+	out := make([]byte, 0, len(ts))
+	for i := 0; i < len(ts); i++ {
+		if ts[i] != '.' {
+			out = append(out, ts[i])
+		}
+	}
+	return string(out)
+}
+
+var eventOrder = []string{"started", "declared", "detected", "acknowledged", "mitigated", "resolved", "closed", "postmortem"}
+
+func eventRows(b *build, emit func(...driver.Value) error) error {
+	for _, inc := range b.incidents {
+		for _, k := range eventOrder {
+			e := inc.events[k]
+			if e == nil {
+				continue
+			}
+			var msgTS driver.Value
+			channel := inc.channel.id
+			if e.msg != nil {
+				msgTS, channel = e.msg.ts, e.msg.channelID
+			}
+			if err := emit(inc.id, k, e.at, channel, msgTS, e.rule, str(e.evidence)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func signalRows(b *build, emit func(...driver.Value) error) error {
+	for _, inc := range b.incidents {
+		for _, s := range inc.signals {
+			if err := emit(inc.id, s.kind, s.at(), s.msg.channelID, s.msg.ts, s.rule.name, str(s.value), str(s.evidence)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func linkRows(b *build, emit func(...driver.Value) error) error {
+	for _, inc := range b.incidents {
+		for _, l := range inc.links {
+			var tests driver.Value
+			if len(l.tests) > 0 {
+				list := make([]any, len(l.tests))
+				for i, t := range l.tests {
+					list[i] = t
+				}
+				tests = list
+			}
+			if err := emit(inc.id, l.kind, l.url, str(l.repoURL), str(l.ref), l.msg.channelID, l.msg.ts, l.msg.at,
+				str(l.commit), str(l.check), tests); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func participantRows(b *build, names map[string]string, emit func(...driver.Value) error) error {
+	for _, inc := range b.incidents {
+		for _, p := range inc.people {
+			if err := emit(inc.id, p.userID, str(names[p.userID]), int32(p.messages), p.first, p.last,
+				int64(p.last.Sub(p.first)/time.Second)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func qualityRows(b *build, emit func(...driver.Value) error) error {
+	for _, inc := range b.incidents {
+		for _, q := range inc.quality {
+			if err := emit(inc.id, inc.channel.id, q.problem, q.detail); err != nil {
+				return err
+			}
+		}
+	}
+	for _, n := range b.notIncidents {
+		if err := emit(nil, n.channel.id, "not_an_incident", fmt.Sprintf("#%s matches the incident channel patterns but has %s", n.channel.name, n.detail)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
