@@ -11,13 +11,13 @@ var (
 	sigStrip = []*regexp.Regexp{
 		regexp.MustCompile(`https?://\S+`),
 		regexp.MustCompile(`<[@#!][^>]*>`),
-		regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), // UUIDs
-		regexp.MustCompile(`\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b`),                                 // IPv4
+		regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`),       // UUIDs
+		regexp.MustCompile(`\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b`),                                       // IPv4
 		regexp.MustCompile(`\b(ip-\d+-\d+-\d+-\d+|[a-z]+(-[a-z]+)*-\d+[a-z0-9-]*)(\.[a-z0-9-]+)+\b`), // hosts
 		regexp.MustCompile(`\b[a-z][a-z0-9]*(-[a-z0-9]+)*\.(internal|local|lan|prod|staging|svc|cluster)\S*`),
-		regexp.MustCompile(`\b(inc|pd|sev|p)-?\d+\b`),   // incident ids and severities
-		regexp.MustCompile(`\b[a-z]{2,10}-\d+\b`),       // ticket keys, numbered hosts (web-12)
-		regexp.MustCompile(`#\d+`),                      // #123
+		regexp.MustCompile(`\b(inc|pd|sev|p)-?\d+\b`), // incident ids and severities
+		regexp.MustCompile(`\b[a-z]{2,10}-\d+\b`),     // ticket keys, numbered hosts (web-12)
+		regexp.MustCompile(`#\d+`),                     // #123
 		regexp.MustCompile(`\b[0-9a-f]*\d[0-9a-f]*\b`), // hashes and numbers
 		regexp.MustCompile(`\b\d+(\.\d+)?(ms|s|m|h|%|x|k|mb|gb)?\b`),
 	}
