@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/aftermath-dev/aftermath/internal/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/slackfake"
 )
 
@@ -15,7 +18,7 @@ func newDevCmd(d *deps) *cobra.Command {
 		Short:  "Developer tools: sample workspace generator and fake Slack Web API",
 		Hidden: true,
 	}
-	cmd.AddCommand(newDevSlackServerCmd(d))
+	cmd.AddCommand(newDevGenSampleCmd(d), newDevSlackServerCmd(d))
 	return cmd
 }
 
@@ -74,5 +77,75 @@ func runDevSlackServer(ctx context.Context, d *deps, opts *devSlackServerOptions
 	fmt.Fprintln(d.stdout, url)
 	d.log.Info("fake Slack Web API serving", "url", url, "from", opts.from)
 	<-ctx.Done()
+	return nil
+}
+
+type devGenSampleOptions struct {
+	out       string
+	seed      int64
+	weeks     int
+	incidents int
+	scale     float64
+	end       string
+	zip       bool
+}
+
+func newDevGenSampleCmd(d *deps) *cobra.Command {
+	opts := &devGenSampleOptions{}
+	cmd := &cobra.Command{
+		Use:   "gen-sample --out DIR",
+		Short: "Generate a deterministic sample Slack workspace with its ground truth",
+		Long: `Generate a realistic Slack workspace export of incident channels, a shared
+#incidents channel and noise channels, in the styles of Netflix Dispatch,
+incident.io, Rootly, FireHydrant, PagerDuty, Monzo Response and plain
+people, with its ground truth:
+
+  DIR/export/          the Slack export (ingest it with 'aftermath ingest export')
+  DIR/truth.json       every incident's true lifecycle, severity, service, recurrence
+  DIR/repos/           git repositories holding the fixes the incidents link to
+  DIR/workspace.json   the service catalog, repositories and bots used
+  DIR/aftermath.yaml   a configuration for this workspace
+
+The same flags always give byte-identical output.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDevGenSample(cmd.Context(), d, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.out, "out", "", "folder to write (created; must be empty or absent) (required)")
+	f.Int64Var(&opts.seed, "seed", 1, "random seed")
+	f.IntVar(&opts.weeks, "weeks", 26, "weeks of history")
+	f.IntVar(&opts.incidents, "incidents", 500, "real incidents (drills and tests come on top)")
+	f.Float64Var(&opts.scale, "scale", 1, "chatter volume multiplier (scale 1 with 500 incidents over 26 weeks is about 100k messages; 11 about 1M)")
+	f.StringVar(&opts.end, "end", "", "the workspace's last day, YYYY-MM-DD (default: today)")
+	f.BoolVar(&opts.zip, "zip", false, "also write DIR/export.zip")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func runDevGenSample(ctx context.Context, d *deps, opts *devGenSampleOptions) error {
+	end := d.now().UTC().Truncate(24 * time.Hour)
+	if opts.end != "" {
+		t, err := time.Parse("2006-01-02", opts.end)
+		if err != nil {
+			return usagef("--end %q: want YYYY-MM-DD", opts.end)
+		}
+		end = t
+	}
+	sum, err := samplegen.Generate(ctx, opts.out, samplegen.Options{
+		Seed: opts.seed, Weeks: opts.weeks, Incidents: opts.incidents, Scale: opts.scale, End: end, Zip: opts.zip,
+	})
+	if errors.Is(err, samplegen.ErrOptions) || errors.Is(err, samplegen.ErrNotEmpty) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	if err := samplegen.WriteConfig(opts.out); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.stderr, "sample workspace in %s: %d channels, %d messages, %d incidents (%d excluded, %d open), %d users, %d fix commits\n",
+		opts.out, sum.Channels, sum.Messages, sum.Incidents, sum.Excluded, sum.Open, sum.Users, sum.Fixes)
 	return nil
 }

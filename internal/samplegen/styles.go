@@ -1,0 +1,264 @@
+package samplegen
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Message shapes of the incident tools. Each mirrors what the tool posts:
+// Block Kit for modern apps (often with a bare fallback in text), legacy
+// attachments for Rootly and PagerDuty.
+
+func blockID(r *rnd) string { return r.str(base62, 5) }
+
+func mrkdwn(text string) obj {
+	return obj{{"type", "mrkdwn"}, {"text", text}, {"verbatim", false}}
+}
+
+func sectionBlock(r *rnd, text string) obj {
+	return obj{{"type", "section"}, {"block_id", blockID(r)}, {"text", mrkdwn(text)}}
+}
+
+func fieldsBlock(r *rnd, pairs ...string) obj {
+	var fs []obj
+	for i := 0; i+1 < len(pairs); i += 2 {
+		fs = append(fs, mrkdwn("*"+pairs[i]+"*\n"+pairs[i+1]))
+	}
+	return obj{{"type", "section"}, {"block_id", blockID(r)}, {"fields", fs}}
+}
+
+func headerBlock(r *rnd, text string) obj {
+	return obj{{"type", "header"}, {"block_id", blockID(r)}, {"text", obj{{"type", "plain_text"}, {"text", text}, {"emoji", true}}}}
+}
+
+func contextBlock(r *rnd, texts ...string) obj {
+	var els []any
+	for _, t := range texts {
+		els = append(els, mrkdwn(t))
+	}
+	return obj{{"type", "context"}, {"block_id", blockID(r)}, {"elements", els}}
+}
+
+func dividerBlock(r *rnd) obj { return obj{{"type", "divider"}, {"block_id", blockID(r)}} }
+
+func buttonsBlock(r *rnd, labels ...string) obj {
+	var els []any
+	for _, l := range labels {
+		els = append(els, obj{{"type", "button"}, {"action_id", r.str(base62, 6)}, {"text", obj{{"type", "plain_text"}, {"text", l}, {"emoji", true}}}, {"value", strings.ToLower(strings.ReplaceAll(l, " ", "_"))}})
+	}
+	return obj{{"type", "actions"}, {"block_id", blockID(r)}, {"elements", els}}
+}
+
+// Netflix Dispatch.
+
+func dispatchNotification(c *incRender, from, to string) *message {
+	inc, r := c.inc, c.r
+	status := to
+	if status == "" {
+		status = "Active"
+	}
+	blocks := []obj{
+		headerBlock(r, "Incident Notification"),
+		sectionBlock(r, "*Title*\n"+inc.title),
+	}
+	if from != "" {
+		blocks = append(blocks, sectionBlock(r, "*Status Change*\n"+from+" → "+to))
+	} else {
+		blocks = append(blocks, sectionBlock(r, "*Description*\nThis incident was reported through Dispatch. Join the conversation in this channel."))
+	}
+	blocks = append(blocks,
+		fieldsBlock(r, "Status", status, "Type", dispatchType(inc), "Severity", inc.sevLabel, "Commander", mention(inc.commander.id)),
+		dividerBlock(r),
+		contextBlock(r, fmt.Sprintf("Dispatch · %s · <https://dispatch.acme.com/acme/incidents/%s-%d|View in Dispatch>", inc.channel.name, strings.ToUpper(orgName), inc.number)),
+	)
+	m := botSay(c.tool, "Incident Notification")
+	m.blocks = blocks
+	return m
+}
+
+// dispatchType is the incident type Dispatch shows.
+func dispatchType(inc *incident) string {
+	switch {
+	case inc.private:
+		return "Security"
+	case inc.exclusion == exMaintenance:
+		return "Maintenance"
+	case inc.exclusion != "":
+		return "Exercise"
+	}
+	return "Customer-Facing"
+}
+
+func dispatchReviewDoc(c *incRender) *message {
+	m := botSay(c.tool, "Review Document")
+	m.blocks = []obj{
+		sectionBlock(c.r, "*Review Document*\n<"+c.inc.pmURL+"|Incident Review: "+c.inc.title+">"),
+		contextBlock(c.r, "The incident review document has been created. Please fill it in before the review meeting."),
+	}
+	return m
+}
+
+// incident.io.
+
+func incidentioDeclared(c *incRender) *message {
+	inc, r := c.inc, c.r
+	ctx := "Reported by " + mention(inc.commander.id)
+	if inc.declarer != nil {
+		ctx = "Reported by " + mention(inc.declarer.id)
+	}
+	if inc.alertBot != nil {
+		ctx = "Created from a " + inc.alertBot.name + " alert"
+	}
+	m := botSay(c.tool, "Incident declared")
+	m.blocks = []obj{
+		headerBlock(r, fmt.Sprintf(":rotating_light: INC-%d: %s", inc.number, inc.title)),
+		fieldsBlock(r, "Severity", inc.sevLabel, "Status", "Investigating", "Incident Lead", mention(inc.commander.id)),
+		contextBlock(r, ctx+fmt.Sprintf(" · <https://app.incident.io/acme/incidents/%d|View incident>", inc.number)),
+		buttonsBlock(r, "Update status", "Escalate"),
+	}
+	return m
+}
+
+func incidentioStatus(c *incRender, to string) *message {
+	from := c.status
+	c.status = to
+	text := "Status changed from " + from + " → " + to
+	m := botSay(c.tool, text)
+	m.blocks = []obj{
+		sectionBlock(c.r, "*"+text+"*"),
+		contextBlock(c.r, mention(c.inc.commander.id)+fmt.Sprintf(" updated INC-%d", c.inc.number)),
+	}
+	return m
+}
+
+// Rootly: legacy attachments, empty text.
+
+func rootlyPost(c *incRender, what, color, status string) *message {
+	inc := c.inc
+	m := botSay(c.tool, "")
+	m.attach = []obj{{
+		{"id", 1},
+		{"color", strings.TrimPrefix(color, "#")},
+		{"fallback", what + ": " + inc.title},
+		{"title", what + ": " + inc.title},
+		{"title_link", "https://rootly.com/account/incidents/" + inc.id + "-" + titleSlug(inc.title, 30)},
+		{"fields", []obj{
+			{{"title", "Severity"}, {"value", inc.sevLabel}, {"short", true}},
+			{{"title", "Status"}, {"value", status}, {"short", true}},
+			{{"title", "Commander"}, {"value", mention(inc.commander.id)}, {"short", true}},
+			{{"title", "Service"}, {"value", inc.alias}, {"short", true}},
+		}},
+		{"footer", "Rootly"},
+		{"mrkdwn_in", []string{"fields"}},
+	}}
+	return m
+}
+
+// FireHydrant: milestone updates in blocks behind a generic fallback.
+
+func firehydrantMilestone(c *incRender, milestone string) *message {
+	inc, r := c.inc, c.r
+	m := botSay(c.tool, fmt.Sprintf("Incident #%d updated", inc.number))
+	blocks := []obj{sectionBlock(r, "Milestone updated: *"+milestone+"*")}
+	if milestone == "Started" {
+		blocks = append(blocks,
+			sectionBlock(r, "*"+inc.title+"*"),
+			fieldsBlock(r, "Severity", inc.sevLabel, "Commander", mention(inc.commander.id)),
+			contextBlock(r, "Started at "+timeText(inc.statedStart)))
+	}
+	blocks = append(blocks, contextBlock(r, fmt.Sprintf("<https://app.firehydrant.io/incidents/%d|#%d %s> · %s", inc.number, inc.number, inc.title, inc.sevLabel)))
+	m.blocks = blocks
+	return m
+}
+
+// Monzo Response.
+
+func responseHeadline(c *incRender) *message {
+	inc, r := c.inc, c.r
+	reporter := inc.commander
+	if inc.declarer != nil {
+		reporter = inc.declarer
+	}
+	m := botSay(c.tool, "A new incident has been declared: "+inc.title)
+	m.blocks = []obj{
+		headerBlock(r, inc.title),
+		fieldsBlock(r, "Reporter", mention(reporter.id), "Lead", mention(inc.commander.id), "Status", "Live"),
+		contextBlock(r, "Use `/incident` to update this incident"),
+	}
+	return m
+}
+
+// PagerDuty: the trigger carries its state in an attachment.
+
+func pdTriggered(c *incRender) *message {
+	m := botSay(c.bs.pagerduty, "Triggered "+pdTitle(c))
+	m.attach = pdAttachment(c, "Triggered")
+	return m
+}
+
+func pdTitle(c *incRender) string {
+	return fmt.Sprintf("#PD%d: [%s] %s", c.inc.number, c.inc.svc.name, fill(c.inc.mode.alert, c.vars))
+}
+
+func pdAttachment(c *incRender, state string) []obj {
+	inc := c.inc
+	color := map[string]string{"Triggered": "F35A00", "Acknowledged": "FFB000", "Resolved": "36A64F"}[state]
+	urgency := "High"
+	if inc.sev >= 3 {
+		urgency = "Low"
+	}
+	return []obj{{
+		{"id", 1},
+		{"color", color},
+		{"fallback", state + " " + pdTitle(c)},
+		{"title", pdTitle(c)},
+		{"title_link", fmt.Sprintf("https://acme.pagerduty.com/incidents/Q%s", c.r.str(upperAlnum, 13))},
+		{"fields", []obj{
+			{{"title", "Status"}, {"value", state}, {"short", true}},
+			{{"title", "Urgency"}, {"value", urgency}, {"short", true}},
+			{{"title", "Priority"}, {"value", inc.sevLabel}, {"short", true}},
+			{{"title", "Service"}, {"value", inc.alias}, {"short", true}},
+			{{"title", "Assigned"}, {"value", inc.acker.realName()}, {"short", true}},
+		}},
+		{"mrkdwn_in", []string{"fields"}},
+	}}
+}
+
+// Other message shapes.
+
+func legacyFileShare(b *builder, p *person, t int64) *message {
+	m := &message{subtype: "file_share", userID: p.id, ts: t}
+	f := b.newFile(m, b.r.chance(0.5))
+	f.created = t / usSecond
+	m.file = f
+	m.text = mention(p.id) + " uploaded a file: <https://" + teamDomain + ".slack.com/files/" + p.id + "/" + f.id + "/" + f.name + "|" + f.title + ">"
+	m.extra = obj{{"upload", true}, {"display_as_bot", false}, {"username", "<@" + p.id + "|" + p.handle + ">"}, {"bot_id", nil}}
+	return m
+}
+
+func huddle(b *builder, host *person, people []*person, start int64) *message {
+	r := b.r
+	var ids []string
+	for _, p := range people {
+		ids = append(ids, p.id)
+	}
+	room := r.slackID('R')
+	endS := start/usSecond + r.Int64N(3600) + 120
+	return &message{subtype: "huddle_thread", userID: host.id, text: "", extra: obj{
+		{"room", obj{
+			{"id", room}, {"name", ""}, {"media_server", ""}, {"created_by", host.id},
+			{"date_start", start / usSecond}, {"date_end", endS},
+			{"participants", []string{}}, {"participant_history", ids},
+			{"participants_camera_on", []string{}}, {"participants_camera_off", []string{}},
+			{"participants_screenshare_on", []string{}}, {"participants_screenshare_off", []string{}},
+			{"canvas_thread_ts", nil}, {"thread_root_ts", nil}, {"channels", []string{b.ch.id}},
+			{"is_dm_call", false}, {"was_rejected", false}, {"was_missed", false}, {"was_accepted", false},
+			{"has_ended", true}, {"background_id", "GRADIENT_03"}, {"canvas_background", "GRADIENT_03"},
+			{"is_prewarmed", false}, {"is_scheduled", false}, {"attached_file_ids", []string{}},
+			{"media_backend_type", "free_willy"}, {"display_id", ""}, {"external_unique_id", r.uuid()},
+			{"app_id", "A00"}, {"call_family", "huddle"}, {"pending_invitees", obj{}}, {"last_invite_status_by_user", obj{}},
+		}},
+		{"no_notifications", false},
+		{"permalink", "https://" + teamDomain + ".slack.com/call/" + room},
+	}}
+}
