@@ -179,6 +179,7 @@ Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
 	root.AddCommand(
 		newIngestCmd(d),
 		newTransformCmd(d),
+		newQueryCmd(d),
 		newSchemaCmd(d),
 		newConfigCmd(d),
 		newDevCmd(d),

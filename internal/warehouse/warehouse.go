@@ -47,6 +47,7 @@ type DB struct {
 	Path string
 	// ReadOnly is true when the file was opened without write access.
 	ReadOnly bool
+	closed   bool
 }
 
 // Open opens (creating if needed) the DuckDB file at path, or an in-memory
@@ -121,7 +122,12 @@ func openError(path string, err error) error {
 
 // Close checkpoints the write-ahead log into the file and closes it, so the
 // file can be copied on its own afterwards.
+// Closing twice is a no-op.
 func (db *DB) Close() error {
+	if db.closed {
+		return nil
+	}
+	db.closed = true
 	var errs []error
 	if !db.ReadOnly && db.Path != "" {
 		if _, err := db.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
