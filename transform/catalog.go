@@ -10,15 +10,40 @@ import (
 
 // catalog finds services by their names and aliases.
 type catalog struct {
-	byName map[string]string // lowercase name or alias → service name
-	re     *regexp.Regexp    // every name and alias, as whole words
+	byName map[string]string          // lowercase name or alias → service name
+	re     *regexp.Regexp             // every name and alias, as whole words
+	words_ map[string]map[string]bool // service → the words of its names
+}
+
+var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
+
+// words returns the words that name a service (its name and aliases split
+// at punctuation), for leaving out of failure signatures.
+func (c *catalog) words(service string) map[string]bool {
+	if w, ok := c.words_[service]; ok {
+		return w
+	}
+	w := map[string]bool{}
+	for _, part := range nonWord.Split(strings.ToLower(service), -1) {
+		if part != "" {
+			w[part] = true
+		}
+	}
+	return w
 }
 
 func newCatalog(services []config.Service) *catalog {
-	c := &catalog{byName: map[string]string{}}
+	c := &catalog{byName: map[string]string{}, words_: map[string]map[string]bool{}}
 	var words []string
 	for _, s := range services {
+		w := map[string]bool{}
+		c.words_[s.Name] = w
 		for _, n := range append([]string{s.Name}, s.Aliases...) {
+			for _, part := range nonWord.Split(strings.ToLower(n), -1) {
+				if part != "" {
+					w[part] = true
+				}
+			}
 			k := strings.ToLower(strings.TrimSpace(n))
 			if k == "" {
 				continue

@@ -138,9 +138,15 @@ type signal struct {
 	// Slack itself, slash commands); people's phrases are weak and count
 	// only when no strong signal of the same kind exists.
 	strong bool
+	// when the event happened: the message's time, or for a status a bot
+	// edited into its post, the time of the edit.
+	when time.Time
 }
 
-func (s *signal) at() time.Time { return s.msg.at }
+func (s *signal) at() time.Time { return s.when }
+
+// statusKinds are states a bot may edit into an existing post.
+var statusKinds = []string{"acknowledged", "investigating", "mitigated", "resolved", "closed", "alert_recovered"}
 
 // classify returns the signals in m, in rule order.
 func (c *classifier) classify(m *message) []signal {
@@ -179,11 +185,31 @@ func (c *classifier) classify(m *message) []signal {
 		evidence := clip(lineAround(m.content, loc[0], loc[1]), 200)
 		strong := m.class != human || r.slash
 		for _, e := range r.events {
-			out = append(out, signal{kind: e, msg: m, rule: r, value: value, evidence: evidence, strong: strong})
+			when := m.at
+			if editedBot(m) && slices.Contains(statusKinds, e) {
+				when = m.edited
+			}
+			out = append(out, signal{kind: e, msg: m, rule: r, value: value, evidence: evidence, strong: strong, when: when})
+		}
+	}
+	// An alert bot that updates its post in place (PagerDuty, Opsgenie)
+	// shows only the final state: the post itself is when the alert fired.
+	if m.class == alertBot && editedBot(m) {
+		fired := false
+		for _, s := range out {
+			fired = fired || s.kind == "detected"
+		}
+		if !fired {
+			out = append(out, signal{kind: "detected", msg: m, rule: &editedAlertRule, evidence: "alert post, since edited to: " + clip(firstLine(m.content), 160), strong: true, when: m.at})
 		}
 	}
 	return out
 }
+
+// editedAlertRule names the detection of an alert post edited in place.
+var editedAlertRule = rule{name: "alert-posted", events: []string{"detected"}, from: "alert"}
+
+func editedBot(m *message) bool { return !m.edited.IsZero() && m.class != human && m.class != system }
 
 // lineAround widens s[i:j] to the whole lines it touches.
 func lineAround(s string, i, j int) string {
@@ -210,8 +236,17 @@ func clip(s string, n int) string {
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-var entity = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "*", "", "~", "")
+var (
+	entity = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "*", "", "~", "")
+	emoji  = regexp.MustCompile(`:[a-z_][a-z0-9_+'-]*:\s?`)
+)
 
 // normalise prepares message content for matching: Slack's HTML entities
-// decoded and mrkdwn bold and strike markers removed.
-func normalise(s string) string { return entity.Replace(s) }
+// decoded, mrkdwn bold and strike markers and emoji codes removed.
+func normalise(s string) string {
+	s = entity.Replace(s)
+	if strings.Contains(s, ":") {
+		s = emoji.ReplaceAllString(s, "")
+	}
+	return s
+}

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ type message struct {
 	ts        string
 	threadTS  string
 	at        time.Time
+	edited    time.Time // zero unless edited
 	userID    string
 	subtype   string
 	author    string
@@ -90,7 +92,11 @@ func (inc *incident) set(kind string, at time.Time, m *message, rule, evidence s
 }
 
 func (inc *incident) setSignal(kind string, s *signal) {
-	inc.set(kind, s.at(), s.msg, s.rule.name, s.evidence)
+	evidence := s.evidence
+	if !s.when.Equal(s.msg.at) {
+		evidence = "(edited in place; the time of the edit) " + evidence
+	}
+	inc.set(kind, s.at(), s.msg, s.rule.name, evidence)
 }
 
 // byKind returns the unit's signals of one kind in time order, the strong
@@ -189,6 +195,11 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 			if resolved != nil && s.at().After(resolved.at()) && (s.kind == "reopened" || s.strong) {
 				resolved, reopenedAt = nil, s.at()
 				inc.reopened = true
+			}
+			// A system of record going back to investigating undoes a
+			// mitigation it had declared ("Monitoring" set by mistake).
+			if mitigated != nil && resolved == nil && s.strong && mitigated.strong && s.at().After(mitigated.at()) {
+				mitigated = nil
 			}
 		}
 	}
@@ -481,8 +492,12 @@ func cleanTitle(s string) string {
 		break
 	}
 	s = strings.Trim(s, " *_`\"'")
+	// A trailing severity is not part of the title: "Checkout down (SEV2)".
+	s = strings.TrimSpace(trailingSeverity.ReplaceAllString(s, ""))
 	return clip(s, 200)
 }
+
+var trailingSeverity = regexp.MustCompile(`(?i)\s*[(\[](sev\s*-?\s*[0-5]|p[0-5])[)\]]\s*$`)
 
 // normLabel is config.NormLabel without the import cycle of a test helper.
 func normLabel(s string) string {

@@ -9,6 +9,7 @@ SELECT
 	m.ts,
 	m.thread_ts,
 	epoch_us(m.posted_at) AS posted_us,
+	epoch_us(m.edited_at) AS edited_us,
 	m.user_id,
 	coalesce(m.subtype, '') AS subtype,
 	coalesce(m.username, u.display_name, u.real_name, u.name, m.bot_id, m.user_id, '') AS author,

@@ -96,7 +96,7 @@ func Run(ctx context.Context, db *warehouse.DB, cfg *config.Config, opts Options
 			}
 		}
 	}
-	finish(b.incidents, cfg, startedAt)
+	finish(b.incidents, cfg, asm.catalog, startedAt)
 
 	sum := &Summary{Messages: b.messages, Incidents: len(b.incidents)}
 	for _, inc := range b.incidents {
@@ -192,13 +192,17 @@ func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string) err
 		m := &message{}
 		var thread, user sql.NullString
 		var posted int64
+		var edited sql.NullInt64
 		var isBot bool
 		var content sql.NullString
-		if err := rows.Scan(&m.channelID, &m.ts, &thread, &posted, &user, &m.subtype, &m.author, &isBot, &content); err != nil {
+		if err := rows.Scan(&m.channelID, &m.ts, &thread, &posted, &edited, &user, &m.subtype, &m.author, &isBot, &content); err != nil {
 			return fmt.Errorf("read messages: %w", err)
 		}
 		m.threadTS, m.userID = thread.String, user.String
 		m.at = time.UnixMicro(posted).UTC()
+		if edited.Valid && edited.Int64 > posted {
+			m.edited = time.UnixMicro(edited.Int64).UTC()
+		}
 		m.content = normalise(content.String)
 		m.lower = strings.ToLower(m.content)
 		m.class = b.cls.classOf(m.subtype, m.author, isBot)
@@ -346,12 +350,12 @@ func normaliseRepoURL(u string) string {
 
 // finish completes incidents after assembly: order checks, recurrence,
 // regression-test status, statuses and data-quality notes.
-func finish(incs []*incident, cfg *config.Config, asOf time.Time) {
+func finish(incs []*incident, cfg *config.Config, cat *catalog, asOf time.Time) {
 	sort.Slice(incs, func(i, j int) bool { return incs[i].id < incs[j].id })
 	for _, inc := range incs {
 		checkOrder(inc)
 	}
-	recurrences(incs, cfg.Incidents.RecurrenceWindow.D())
+	recurrences(incs, cfg.Incidents.RecurrenceWindow.D(), cat)
 	byID := map[string]*incident{}
 	for _, inc := range incs {
 		byID[inc.id] = inc

@@ -1,0 +1,294 @@
+package transform
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftermath-dev/aftermath/internal/config"
+	"github.com/aftermath-dev/aftermath/internal/samplegen"
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
+)
+
+// truthIncident is one incident of the generator's ground truth.
+type truthIncident struct {
+	ID              string   `json:"id"`
+	Style           string   `json:"style"`
+	Source          string   `json:"source"`
+	ChannelID       string   `json:"channel_id"`
+	ThreadTS        *string  `json:"thread_ts"`
+	Title           string   `json:"title"`
+	Severity        string   `json:"severity"`
+	Service         string   `json:"service"`
+	StartedAt       *string  `json:"started_at"`
+	DeclaredAt      *string  `json:"declared_at"`
+	DetectedAt      *string  `json:"detected_at"`
+	AcknowledgedAt  *string  `json:"acknowledged_at"`
+	MitigatedAt     *string  `json:"mitigated_at"`
+	ResolvedAt      *string  `json:"resolved_at"`
+	ClosedAt        *string  `json:"closed_at"`
+	PostmortemAt    *string  `json:"postmortem_at"`
+	DetectionSource string   `json:"detection_source"`
+	Excluded        bool     `json:"excluded"`
+	RecurrenceOf    *string  `json:"recurrence_of"`
+	RegressionTest  string   `json:"regression_test"`
+	Notes           []string `json:"notes"`
+}
+
+// sampleConfig loads the configuration the generator writes for its
+// workspace: the defaults plus its service catalog, repositories and shared
+// channels.
+func sampleConfig(t *testing.T, dir string) *config.Config {
+	t.Helper()
+	if err := samplegen.WriteConfig(dir); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(dir, "aftermath.yaml"))
+	if err != nil {
+		t.Fatalf("config for the sample workspace: %v", err)
+	}
+	return cfg
+}
+
+type found struct {
+	id, channel, thread, severity, service, detection, recurrenceOf, regression, excluded string
+	times                                                                                 map[string]*time.Time
+}
+
+func TestAccuracyAgainstGroundTruth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and transforms a 500-incident workspace")
+	}
+	dir := t.TempDir()
+	seed := int64(2026) // not the seed the recognisers were tuned on (7)
+	if s := os.Getenv("AFTERMATH_ACCURACY_SEED"); s != "" {
+		fmt.Sscan(s, &seed)
+	}
+	_, err := samplegen.Generate(context.Background(), dir, samplegen.Options{
+		Seed: seed, Weeks: 26, Incidents: 500, Scale: 1, End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sampleConfig(t, dir)
+	db := ingestExport(t, filepath.Join(dir, "export"), cfg)
+	runTransform(t, db, cfg)
+
+	var truth struct {
+		Incidents []truthIncident `json:"incidents"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	rep := evaluate(t, db, truth.Incidents)
+	t.Logf("accuracy against the generator's ground truth (%d incidents):\n%s", len(truth.Incidents), rep.table())
+	for _, floor := range []struct {
+		name string
+		got  float64
+		min  float64
+	}{
+		{"detection precision", rep.precision, 0.98},
+		{"detection recall", rep.recall, 0.98},
+		{"started_at within 1 min", rep.fields["started_at"], 0.95},
+		{"resolved_at within 1 min", rep.fields["resolved_at"], 0.95},
+	} {
+		if floor.got < floor.min {
+			t.Errorf("%s = %.1f%%; want at least %.0f%%", floor.name, 100*floor.got, 100*floor.min)
+		}
+	}
+}
+
+type report struct {
+	truth, found, matched int
+	precision, recall     float64
+	fields                map[string]float64
+	other                 map[string]float64
+	misses                map[string][]string
+}
+
+var lifecycle = []string{"started_at", "declared_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at", "closed_at", "postmortem_at"}
+
+func parseTime(s *string) *time.Time {
+	if s == nil {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *s)
+	if err != nil {
+		return nil
+	}
+	return &t
+}
+
+// evaluate compares the incidents table with the ground truth.
+func evaluate(t *testing.T, db *warehouse.DB, truth []truthIncident) *report {
+	t.Helper()
+	rows, err := db.Query(`SELECT incident_id, channel_id, coalesce(thread_ts, ''), coalesce(severity, ''), coalesce(service, ''),
+		detection_source, coalesce(recurrence_of, ''), regression_test, coalesce(exclusion_reason, ''),
+		started_at, declared_at, detected_at, acknowledged_at, mitigated_at, resolved_at, closed_at, postmortem_at
+		FROM incidents`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	byKey := map[string]*found{}
+	var all []*found
+	for rows.Next() {
+		f := &found{times: map[string]*time.Time{}}
+		ts := make([]sql.NullTime, len(lifecycle))
+		args := []any{&f.id, &f.channel, &f.thread, &f.severity, &f.service, &f.detection, &f.recurrenceOf, &f.regression, &f.excluded}
+		for i := range ts {
+			args = append(args, &ts[i])
+		}
+		if err := rows.Scan(args...); err != nil {
+			t.Fatal(err)
+		}
+		for i, k := range lifecycle {
+			if ts[i].Valid {
+				v := ts[i].Time
+				f.times[k] = &v
+			}
+		}
+		byKey[f.channel+"|"+f.thread] = f
+		all = append(all, f)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	rep := &report{truth: len(truth), found: len(all), fields: map[string]float64{}, other: map[string]float64{}, misses: map[string][]string{}}
+	ourID := map[string]string{}   // truth id → our incident id
+	truthID := map[string]string{} // our incident id → truth id
+	matched := map[string]*found{}
+	for _, ti := range truth {
+		thread := ""
+		if ti.ThreadTS != nil {
+			thread = *ti.ThreadTS
+		}
+		if f := byKey[ti.ChannelID+"|"+thread]; f != nil {
+			matched[ti.ID] = f
+			ourID[ti.ID], truthID[f.id] = f.id, ti.ID
+		} else {
+			rep.misses["not found"] = append(rep.misses["not found"], ti.ID+" "+ti.Style+" "+ti.Source)
+		}
+	}
+	for _, f := range all {
+		if truthID[f.id] == "" {
+			rep.misses["not an incident"] = append(rep.misses["not an incident"], f.id)
+		}
+	}
+	rep.matched = len(matched)
+	rep.precision = float64(rep.matched) / math.Max(1, float64(rep.found))
+	rep.recall = float64(rep.matched) / math.Max(1, float64(rep.truth))
+
+	share := func(name string, ok func(ti truthIncident, f *found) (bool, bool)) {
+		n, good := 0, 0
+		for _, ti := range truth {
+			f := matched[ti.ID]
+			if f == nil {
+				continue
+			}
+			applies, right := ok(ti, f)
+			if !applies {
+				continue
+			}
+			n++
+			if right {
+				good++
+			} else if len(rep.misses[name]) < 400 {
+				rep.misses[name] = append(rep.misses[name], ti.ID+" "+ti.Style+" "+ti.Source)
+			}
+		}
+		rep.other[name] = float64(good) / math.Max(1, float64(n))
+	}
+	for _, k := range lifecycle {
+		k := k
+		share(k, func(ti truthIncident, f *found) (bool, bool) {
+			want := parseTime(map[string]*string{"started_at": ti.StartedAt, "declared_at": ti.DeclaredAt, "detected_at": ti.DetectedAt,
+				"acknowledged_at": ti.AcknowledgedAt, "mitigated_at": ti.MitigatedAt, "resolved_at": ti.ResolvedAt,
+				"closed_at": ti.ClosedAt, "postmortem_at": ti.PostmortemAt}[k])
+			got := f.times[k]
+			if want == nil || got == nil {
+				return true, want == nil && got == nil
+			}
+			return true, math.Abs(got.Sub(*want).Seconds()) <= 60
+		})
+		rep.fields[k] = rep.other[k]
+		delete(rep.other, k)
+	}
+	share("severity", func(ti truthIncident, f *found) (bool, bool) { return !ti.Excluded, ti.Severity == f.severity })
+	share("service", func(ti truthIncident, f *found) (bool, bool) { return !ti.Excluded, ti.Service == f.service })
+	share("detection source", func(ti truthIncident, f *found) (bool, bool) {
+		return !ti.Excluded, ti.DetectionSource == f.detection
+	})
+	share("excluded", func(ti truthIncident, f *found) (bool, bool) { return true, ti.Excluded == (f.excluded != "") })
+	share("regression test", func(ti truthIncident, f *found) (bool, bool) { return true, ti.RegressionTest == f.regression })
+
+	// Recurrence: a found pair is right when the truth says the same.
+	var tp, fp, fn int
+	for _, ti := range truth {
+		f := matched[ti.ID]
+		want := ""
+		if ti.RecurrenceOf != nil {
+			want = *ti.RecurrenceOf
+		}
+		got := ""
+		if f != nil && f.recurrenceOf != "" {
+			got = truthID[f.recurrenceOf]
+			if got == "" {
+				got = "?"
+			}
+		}
+		switch {
+		case want != "" && got == want:
+			tp++
+		case got != "":
+			fp++
+			if want != "" {
+				fn++
+			}
+			rep.misses["recurrence"] = append(rep.misses["recurrence"], ti.ID+" got "+got+" want "+want)
+		case want != "":
+			fn++
+			rep.misses["recurrence"] = append(rep.misses["recurrence"], ti.ID+" missed "+want)
+		}
+	}
+	rep.other["recurrence precision"] = float64(tp) / math.Max(1, float64(tp+fp))
+	rep.other["recurrence recall"] = float64(tp) / math.Max(1, float64(tp+fn))
+	if os.Getenv("AFTERMATH_ACCURACY_MISSES") != "" {
+		for k, v := range rep.misses {
+			t.Logf("misses %s (%d): %s", k, len(v), strings.Join(v[:min(len(v), 40)], "; "))
+		}
+	}
+	return rep
+}
+
+func (r *report) table() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  %-26s %7s\n", "measure", "value")
+	fmt.Fprintf(&b, "  %-26s %6.1f%%  (%d of %d found are real)\n", "detection precision", 100*r.precision, r.matched, r.found)
+	fmt.Fprintf(&b, "  %-26s %6.1f%%  (%d of %d real found)\n", "detection recall", 100*r.recall, r.matched, r.truth)
+	for _, k := range lifecycle {
+		fmt.Fprintf(&b, "  %-26s %6.1f%%\n", k+" within 1 min", 100*r.fields[k])
+	}
+	var keys []string
+	for k := range r.other {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-26s %6.1f%%\n", k, 100*r.other[k])
+	}
+	return b.String()
+}
