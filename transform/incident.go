@@ -412,7 +412,11 @@ func (a *assembler) exclusion(inc *incident, declaredAt time.Time) {
 		if s.rule.within > 0 && s.at().After(declaredAt.Add(s.rule.within)) {
 			continue
 		}
-		inc.excluded = fmt.Sprintf("%s: %s", strings.TrimPrefix(s.rule.name, "exclude-"), strings.ToLower(s.value))
+		kind, words := strings.TrimPrefix(s.rule.name, "exclude-"), strings.ToLower(s.value)
+		inc.excluded = kind
+		if words != "" && words != kind {
+			inc.excluded += ": " + words
+		}
 		return
 	}
 }

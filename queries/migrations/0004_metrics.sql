@@ -63,7 +63,7 @@ WITH obs AS (
 	FROM at_risk WHERE d > 0
 )
 SELECT o.dimension, o.key, count(*) AS n, count(*) FILTER (WHERE o.event) AS resolved,
-	(SELECT min(t) FROM survival v WHERE v.dimension = o.dimension AND v.key = o.key AND v.s <= 0.5) AS km_median_s
+	(SELECT min(t) FROM survival v WHERE v.dimension = o.dimension AND v.key = o.key AND v.s <= 0.5 + 1e-9) AS km_median_s
 FROM obs o GROUP BY o.dimension, o.key;
 COMMENT ON VIEW km_time_to_resolve IS 'Kaplan-Meier median time to resolve per group, counting open incidents as censored; NULL when fewer than half are resolved.';
 COMMENT ON COLUMN km_time_to_resolve.dimension IS 'all, week, severity or service.';

@@ -1,0 +1,65 @@
+package transform
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/aftermath-dev/aftermath/internal/config"
+)
+
+// Each testdata/styles/*.txtar is a small handwritten Slack export in one
+// incident tool's style; its comment says what it shows. The incidents and
+// their evidence are compared with testdata/styles/<name>.golden.
+func TestStyles(t *testing.T) {
+	files, err := filepath.Glob("testdata/styles/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no style fixtures: %v", err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			ar, err := txtar.ParseFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			for _, file := range ar.Files {
+				p := filepath.Join(dir, filepath.FromSlash(file.Name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, file.Data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg := defaults(t)
+			cfg.Incidents.Services = append(cfg.Incidents.Services,
+				serviceOf("checkout", "checkout-api"), serviceOf("payments", "payments-api"), serviceOf("search", "indexer"))
+			db := ingestExport(t, dir, cfg)
+			runTransform(t, db, cfg)
+			var b strings.Builder
+			for _, q := range []struct{ name, sql string }{
+				{"incidents", `SELECT incident_id, kind, title, severity, severity_label, service, status, detection_source,
+					excluded, exclusion_reason, regression_test, participants, message_count FROM incidents ORDER BY incident_id`},
+				{"incident_events", `SELECT incident_id, kind, "at"::VARCHAR, message_ts, rule, evidence FROM incident_events
+					ORDER BY incident_id, "at", kind`},
+				{"incident_links", `SELECT incident_id, kind, url, check_result FROM incident_links ORDER BY ALL`},
+				{"data_quality", `SELECT coalesce(incident_id, channel_id), problem, detail FROM data_quality ORDER BY ALL`},
+			} {
+				b.WriteString("== " + q.name + "\n")
+				for _, r := range rowsOf(t, db.DB, q.sql) {
+					b.WriteString(r + "\n")
+				}
+			}
+			golden(t, filepath.Join("styles", name+".golden"), b.String())
+		})
+	}
+}
+
+func serviceOf(name string, aliases ...string) config.Service {
+	return config.Service{Name: name, Aliases: aliases}
+}
