@@ -218,7 +218,7 @@ func TestMetricViewsMatchGo(t *testing.T) {
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b)) }
 	for sev, list := range bySev {
 		var got struct {
-			n, ttrN, targetN, within int
+			n, ttrN, targetN, within                             int
 			ttrMedian, ttrP90, ttrMean, km, ttaMedian, ttmMedian *float64
 		}
 		err := db.QueryRow(`SELECT incidents, ttr_n, ttr_median_s, ttr_p90_s, ttr_mean_s, ttr_km_median_s, tta_median_s, ttm_median_s, target_n, within_target
