@@ -38,8 +38,13 @@ func TestSavedQueries(t *testing.T) {
 	}
 	empty := openQueryDB(t, buildWarehouse(t, ""))
 	full := fixtureDB(t)
+	derived := derivedDB(t)
 	for _, s := range all {
-		for name, db := range map[string]*warehouse.DB{"empty": empty, "fixture": full} {
+		fixture := full
+		if readsDerived(s.SQL) {
+			fixture = derived
+		}
+		for name, db := range map[string]*warehouse.DB{"empty": empty, "fixture": fixture} {
 			var out bytes.Buffer
 			res, err := Run(context.Background(), db.DB, s.SQL, &out, Options{Format: FormatCSV})
 			if err != nil {

@@ -1,0 +1,13 @@
+-- name: recurrences
+-- description: Incidents that recur an earlier one (same service and failure signature within the window)
+SELECT
+	i.incident_id,
+	i.started_at,
+	i.service,
+	i.title,
+	i.recurrence_of,
+	p.started_at AS previous_started_at,
+	p.regression_test AS previous_fix_test
+FROM incidents AS i
+JOIN incidents AS p ON p.incident_id = i.recurrence_of
+ORDER BY i.started_at DESC;
