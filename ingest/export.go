@@ -183,6 +183,9 @@ func IngestExport(ctx context.Context, db *warehouse.DB, opts ExportOptions) (*R
 		return nil, err
 	}
 	defer conn.Close()
+	if err := tuneForBulkLoad(ctx, conn); err != nil {
+		return nil, err
+	}
 	r, err := startRun(ctx, conn, "export", abs, opts.Now, opts.Log)
 	if err != nil {
 		return nil, err
@@ -495,6 +498,8 @@ func (e *exportRun) loadBatch(ctx context.Context, names, ids []string) error {
 // it did once the transaction has committed.
 func (e *exportRun) storeFiles(ctx context.Context, paths, chans, rels []string) error {
 	var res mergeResult
+	start := time.Now()
+	var staged, merged time.Duration
 	err := warehouse.InTx(ctx, e.conn, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx,
 			`CREATE OR REPLACE TEMP TABLE stage_files AS SELECT unnest($1::VARCHAR[]) AS path, unnest($2::VARCHAR[]) AS channel_id`,
@@ -504,13 +509,17 @@ func (e *exportRun) storeFiles(ctx context.Context, paths, chans, rels []string)
 		if _, err := tx.ExecContext(ctx, step("stage_messages", sourceFiles), paths); err != nil {
 			return err
 		}
+		staged = time.Since(start)
 		var err error
 		res, err = mergeMessages(ctx, tx, e.mergeArgs())
+		merged = time.Since(start) - staged
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	e.log.Debug("stored files", "files", len(paths), "messages", res.read, "stage", staged.Round(time.Millisecond),
+		"merge", merged.Round(time.Millisecond), "commit", (time.Since(start) - staged - merged).Round(time.Millisecond))
 	e.Counts.FilesRead += len(paths)
 	e.Counts.MessagesRead += res.read
 	e.Counts.MessagesNew += res.inserted

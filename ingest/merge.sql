@@ -84,6 +84,15 @@ DELETE FROM stage_msgs WHERE problem IS NOT NULL OR rowid NOT IN (
 	FROM stage_msgs WHERE problem IS NULL GROUP BY channel_id, ts
 );
 
+-- name: count_known_channels
+SELECT count(*) FROM channel_state WHERE channel_id IN (SELECT DISTINCT channel_id FROM stage_msgs);
+
+-- name: plan_all_new
+-- When no staged channel has stored messages, every staged message is new;
+-- update_channel_state reads this.
+CREATE OR REPLACE TEMP TABLE stage_actions AS
+SELECT channel_id, ts, posted_at, NULL::TIMESTAMPTZ AS prev_ingested_at, 'new' AS action FROM stage_msgs;
+
 -- name: plan_messages
 -- What storing each staged message does. Only channels that already have
 -- stored messages (a channel_state row) are looked up. Stored content is

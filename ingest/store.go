@@ -48,6 +48,7 @@ func mergeMessages(ctx context.Context, tx execer, a mergeArgs) (mergeResult, er
 	if err != nil {
 		return res, fmt.Errorf("check staged messages: %w", err)
 	}
+	var rejected int64
 	for rows.Next() {
 		var p problem
 		if err := rows.Scan(&p.origin, &p.problem, &p.n); err != nil {
@@ -55,6 +56,7 @@ func mergeMessages(ctx context.Context, tx execer, a mergeArgs) (mergeResult, er
 			return res, err
 		}
 		res.problems = append(res.problems, p)
+		rejected += p.n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -68,6 +70,24 @@ func mergeMessages(ctx context.Context, tx execer, a mergeArgs) (mergeResult, er
 		if _, err := tx.ExecContext(ctx, step("drop_rejected", "")); err != nil {
 			return res, fmt.Errorf("drop rejected messages: %w", err)
 		}
+	}
+	// A batch whose channels have nothing stored yet (a first load) has only
+	// new messages: no need to look anything up.
+	var known int64
+	if err := tx.QueryRowContext(ctx, step("count_known_channels", "")).Scan(&known); err != nil {
+		return res, fmt.Errorf("check staged channels: %w", err)
+	}
+	if known == 0 {
+		res.inserted = res.read - rejected - dups
+		if res.inserted == 0 {
+			return res, nil
+		}
+		for _, name := range []string{"plan_all_new", "insert_all_messages", "update_channel_state", "replace_channel_state", "insert_channel_state"} {
+			if _, err := tx.ExecContext(ctx, step(name, ""), argsFor(name, a)...); err != nil {
+				return res, fmt.Errorf("merge messages (%s): %w", name, err)
+			}
+		}
+		return res, nil
 	}
 	if _, err := tx.ExecContext(ctx, step("plan_messages", "")); err != nil {
 		return res, fmt.Errorf("plan message merge: %w", err)
@@ -174,6 +194,21 @@ func stageRaw(ctx context.Context, tx execer, channelIDs, raws, origins []string
 		channelIDs, raws, origins)
 	if err != nil {
 		return fmt.Errorf("stage raw objects: %w", err)
+	}
+	return nil
+}
+
+// tuneForBulkLoad sets the connection up for loading many batches: rows
+// need not keep their insertion order (so DuckDB may load in parallel), and
+// the write-ahead log is folded into the file once at the end (Close
+// checkpoints) rather than after every batch that outgrows the default
+// 16 MB threshold. Committed batches survive a kill either way: the log is
+// replayed on the next open.
+func tuneForBulkLoad(ctx context.Context, conn *sql.Conn) error {
+	for _, s := range []string{"SET checkpoint_threshold = '1GB'"} {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("prepare bulk load (%s): %w", s, err)
+		}
 	}
 	return nil
 }
