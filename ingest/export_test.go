@@ -430,6 +430,16 @@ func TestIngestExportBadInput(t *testing.T) {
 			kept: 25,
 		},
 		{
+			// Regression: DuckDB's error quoted the bad byte, and storing that
+			// message in ingest_skips failed the whole run.
+			name: "invalid UTF-8",
+			damage: func(t *testing.T, dir string) {
+				writeFile(t, filepath.Join(dir, "incidents", "2026-11-19.json"), "\xc1")
+			},
+			want: []string{"file incidents/2026-11-19.json:"},
+			kept: 25 - 3,
+		},
+		{
 			name: "malformed users.json",
 			damage: func(t *testing.T, dir string) {
 				writeFile(t, filepath.Join(dir, "users.json"), `[{"id": "U1",]`)

@@ -74,7 +74,7 @@ func startRun(ctx context.Context, conn *sql.Conn, kind, source string, now func
 	}
 	err := conn.QueryRowContext(ctx,
 		`INSERT INTO ingest_runs (run_id, kind, source, started_at, status) VALUES (nextval('ingest_run_seq'), ?, ?, ?, 'running') RETURNING run_id`,
-		kind, redact.String(source), r.start).Scan(&r.RunID)
+		kind, clean(source), r.start).Scan(&r.RunID)
 	if err != nil {
 		return nil, fmt.Errorf("record run: %w", err)
 	}
@@ -84,7 +84,7 @@ func startRun(ctx context.Context, conn *sql.Conn, kind, source string, now func
 // skip records an input the run could not use, at once, so it survives a
 // later kill.
 func (r *run) skip(ctx context.Context, kind, item, reason string) {
-	item, reason = redact.String(item), redact.String(reason)
+	item, reason = clean(item), clean(reason)
 	r.Skips = append(r.Skips, Skip{Kind: kind, Item: item, Reason: reason})
 	r.log.Warn("skipped "+kind, "item", item, "reason", reason)
 	if _, err := r.conn.ExecContext(ctx, `INSERT INTO ingest_skips VALUES (?, ?, ?, ?)`, r.RunID, kind, item, reason); err != nil {
@@ -100,7 +100,7 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 	switch {
 	case runErr != nil:
 		r.Status = "failed"
-		msg = sql.NullString{String: redact.String(runErr.Error()), Valid: true}
+		msg = sql.NullString{String: clean(runErr.Error()), Valid: true}
 	case len(r.Skips) > 0:
 		r.Status = "partial"
 		msg = sql.NullString{String: summarizeSkips(r.Skips), Valid: true}
@@ -136,6 +136,12 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 		return fmt.Errorf("%w: %s", ErrPartial, summarizeSkips(r.Skips))
 	}
 	return nil
+}
+
+// clean makes text from outside (file names, DuckDB's messages quoting
+// input) safe to store and log: tokens redacted, invalid UTF-8 replaced.
+func clean(s string) string {
+	return redact.String(strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 // summarizeSkips says in one line what was skipped.

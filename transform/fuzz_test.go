@@ -1,0 +1,109 @@
+package transform
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftermath-dev/aftermath/internal/config"
+)
+
+// The recognisers read whatever people and bots wrote: no input may panic,
+// and every signal must point back into the message.
+func FuzzClassify(f *testing.F) {
+	cfg, err := defaultsForFuzz()
+	if err != nil {
+		f.Fatal(err)
+	}
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{
+		"Declaring an incident: checkout is down (SEV2)",
+		"impact started around 14:52 UTC",
+		"Status changed from Investigating → Monitoring",
+		"set the channel topic: Queue | Status: Stable | Severity: High",
+		"Started at 2026-11-20 14:40:00 UTC",
+		":rotating_light: INC-12: x",
+		"fixed in 3f2a9c1, added a regression test. all clear",
+	} {
+		f.Add(s, uint8(0), "")
+		f.Add(s, uint8(2), "channel_topic")
+	}
+	f.Fuzz(func(t *testing.T, text string, who uint8, subtype string) {
+		m := &message{ts: "1795186800.000100", at: time.Unix(1795186800, 0).UTC(), subtype: subtype, class: class(who % 5)}
+		m.content = normalise(text)
+		m.lower = strings.ToLower(m.content)
+		for _, s := range cls.classify(m) {
+			if s.msg != m || s.rule == nil || s.kind == "" {
+				t.Fatalf("classify(%q) gave a malformed signal %+v", text, s)
+			}
+			if s.kind == "impact_start" {
+				statedTime(s.value, m.at)
+			}
+		}
+		extractLinks([]*message{m}, m.signals)
+		signature(text, nil)
+		cleanTitle(text)
+	})
+}
+
+// statedTime never returns a time after the message or more than a day
+// before it.
+func FuzzStatedTime(f *testing.F) {
+	for _, s := range []string{"14:02", "2:02pm", "14:02 UTC", "2026-11-20 14:40:00 UTC", "25:00", "12:00 am", "9:5"} {
+		f.Add(s)
+	}
+	said := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := statedTime(s, said)
+		if ok && (got.After(said) || said.Sub(got) > 24*time.Hour) {
+			t.Fatalf("statedTime(%q) = %v; want within the day before %v", s, got, said)
+		}
+	})
+}
+
+func TestStatedTime(t *testing.T) {
+	said := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"14:52", time.Date(2026, 11, 20, 14, 52, 0, 0, time.UTC), true},
+		{"14:52 UTC", time.Date(2026, 11, 20, 14, 52, 0, 0, time.UTC), true},
+		{"2:52pm", time.Date(2026, 11, 20, 14, 52, 0, 0, time.UTC), true},
+		{"23:40", time.Date(2026, 11, 19, 23, 40, 0, 0, time.UTC), true}, // later today means yesterday
+		{"2026-11-20 14:40:00 UTC", time.Date(2026, 11, 20, 14, 40, 0, 0, time.UTC), true},
+		{"2026-11-18 14:40", time.Time{}, false}, // more than a day before
+		{"16:00 PST", time.Time{}, false},        // other zones are not guessed
+		{"25:00", time.Time{}, false},
+	} {
+		got, ok := statedTime(tc.in, said)
+		if ok != tc.ok || ok && !got.Equal(tc.want) {
+			t.Errorf("statedTime(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestSignature(t *testing.T) {
+	skip := map[string]bool{"checkout": true, "api": true}
+	for _, tc := range []struct{ a, b string }{
+		{"ErrorSpikeAfterConfigChange", "[checkout] Error spike on checkout after config change"},
+		{"NodeDiskSpaceLow billing (prod)", "Disk space low on billing"},
+		{"checkout-api in CrashLoopBackOff after deploy v2026.2.2", "checkout in CrashLoopBackOff after deploy v2026.6.34"},
+		{"High5xxRate checkout (prod)", "[P3] High 5xx rate on checkout"},
+		{"Replica lag of 557s on the db (host db-12.prod.internal)", "Replica lag of 3818s on the db (host db-3.prod.internal)"},
+	} {
+		bill := map[string]bool{"billing": true}
+		for k := range skip {
+			bill[k] = true
+		}
+		if sa, sb := signature(tc.a, bill), signature(tc.b, bill); sa != sb || sa == "" {
+			t.Errorf("signature(%q) = %q, signature(%q) = %q; want equal", tc.a, sa, tc.b, sb)
+		}
+	}
+}
+
+func defaultsForFuzz() (*config.Config, error) { return config.Default() }
