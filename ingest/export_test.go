@@ -629,3 +629,30 @@ func FuzzSafeEntryName(f *testing.F) {
 		}
 	})
 }
+
+// A thousand bad files must not mean a thousand log lines: the first few of
+// each kind are logged, then one line counts the rest (all are recorded).
+func TestSkipLoggingIsBounded(t *testing.T) {
+	dir := copyFixture(t)
+	for i := range 25 {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("ghost-%02d", i), "2026-11-20.json"), "[]")
+	}
+	var logs strings.Builder
+	db := warehouse.OpenTest(t)
+	res, err := IngestExport(context.Background(), db, ExportOptions{
+		Path: dir, Selection: defaultSelection(t), BatchBytes: 1 << 20, TempDir: t.TempDir(),
+		Now: func() time.Time { return testNow }, Log: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if !errors.Is(err, ErrPartial) || len(res.Skips) != 25 {
+		t.Fatalf("IngestExport() = %v with %d skips; want partial with 25", err, len(res.Skips))
+	}
+	if n := strings.Count(logs.String(), "msg=\"skipped channel\""); n != loggedSkips {
+		t.Errorf("logged %d skipped channels one by one; want %d", n, loggedSkips)
+	}
+	if !strings.Contains(logs.String(), "skipped 15 more channels; every skip is in ingest_skips") {
+		t.Errorf("no summary line for the rest in:\n%s", logs.String())
+	}
+	if n := queryStrings(t, db.DB, `SELECT count(*) FROM ingest_skips`)[0]; n != "25" {
+		t.Errorf("ingest_skips has %s rows; want all 25", n)
+	}
+}

@@ -56,11 +56,16 @@ type Result struct {
 // run records one ingest run in ingest_runs and ingest_skips.
 type run struct {
 	Result
-	conn  *sql.Conn
-	now   func() time.Time
-	log   *slog.Logger
-	start time.Time
+	conn   *sql.Conn
+	now    func() time.Time
+	log    *slog.Logger
+	start  time.Time
+	logged map[string]int // skips logged per kind
 }
+
+// loggedSkips is how many skips of one kind are logged one by one; the rest
+// are counted in one line at the end (all are in ingest_skips).
+const loggedSkips = 10
 
 // startRun marks runs that a kill left "running" as interrupted, then
 // records a new running run. The caller holds the database's write lock, so
@@ -86,7 +91,12 @@ func startRun(ctx context.Context, conn *sql.Conn, kind, source string, now func
 func (r *run) skip(ctx context.Context, kind, item, reason string) {
 	item, reason = clean(item), clean(reason)
 	r.Skips = append(r.Skips, Skip{Kind: kind, Item: item, Reason: reason})
-	r.log.Warn("skipped "+kind, "item", item, "reason", reason)
+	if r.logged == nil {
+		r.logged = map[string]int{}
+	}
+	if r.logged[kind]++; r.logged[kind] <= loggedSkips {
+		r.log.Warn("skipped "+kind, "item", item, "reason", reason)
+	}
 	if _, err := r.conn.ExecContext(ctx, `INSERT INTO ingest_skips VALUES (?, ?, ?, ?)`, r.RunID, kind, item, reason); err != nil {
 		r.log.Error("could not record skip", "item", item, "err", err)
 	}
@@ -95,6 +105,11 @@ func (r *run) skip(ctx context.Context, kind, item, reason string) {
 // finish completes the run's row. runErr is the error that ended the run
 // early, if any. It returns runErr, or ErrPartial when inputs were skipped.
 func (r *run) finish(ctx context.Context, runErr error) error {
+	for kind, n := range r.logged {
+		if n > loggedSkips {
+			r.log.Warn(fmt.Sprintf("skipped %d more %ss; every skip is in ingest_skips", n-loggedSkips, kind), "run_id", r.RunID)
+		}
+	}
 	r.Status = "ok"
 	var msg sql.NullString
 	switch {

@@ -34,6 +34,7 @@ const DefaultsName = "built-in defaults"
 // Config is the effective configuration.
 type Config struct {
 	Timezone    string    `yaml:"timezone"`
+	MemoryLimit string    `yaml:"memory_limit"`
 	Channels    Channels  `yaml:"channels"`
 	Export      Export    `yaml:"export"`
 	Slack       Slack     `yaml:"slack"`
@@ -249,7 +250,10 @@ func parseNode(name string, data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var (
+	yamlLine    = regexp.MustCompile(`line (\d+)`)
+	memoryLimit = regexp.MustCompile(`^(?i)\d+(\.\d+)?\s*(kb|mb|gb|tb|kib|mib|gib|tib)$`)
+)
 
 func yamlErrLine(err error) int {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
@@ -452,6 +456,9 @@ func (c *Config) validate(at locator) Errors {
 		bad("timezone", "unknown time zone %q (want an IANA name such as Europe/London)", c.Timezone)
 	}
 	c.Location = loc
+	if !memoryLimit.MatchString(c.MemoryLimit) {
+		bad("memory_limit", "%q is not a size such as 1GB or 512MB", c.MemoryLimit)
+	}
 
 	c.Channels.compiled = nil
 	if len(c.Channels.Patterns) == 0 && len(c.Channels.Shared) == 0 && len(c.Channels.Include) == 0 {
