@@ -33,6 +33,18 @@ var (
 	urlRE    = regexp.MustCompile(`https?://[^\s|>]+`)
 )
 
+// fixStems are lowercase stems of fixWords, a cheap prefilter for it.
+var fixStems = []string{"fix", "commit", "revert", "merged", "deploy", "shipped", "patch", "sha", "landed", "rolled out"}
+
+func mentionsFix(lower string) bool {
+	for _, s := range fixStems {
+		if strings.Contains(lower, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // repoKey normalises a repository URL: lowercase, no .git, no trailing /.
 func repoKey(host, path string) string {
 	return "https://" + strings.ToLower(host) + "/" + strings.TrimSuffix(strings.ToLower(strings.Trim(path, "/")), ".git")
@@ -51,44 +63,12 @@ func extractLinks(msgs []*message, sigs []signal) []link {
 		out = append(out, l)
 	}
 	for _, m := range msgs {
-		c := m.content
-		if !strings.Contains(c, "://") && !fixWords.MatchString(c) {
-			continue
+		hasURL, hasFixWord := strings.Contains(m.content, "://"), mentionsFix(m.lower)
+		if hasURL {
+			urlLinks(m, add)
 		}
-		covered := map[string]bool{}
-		for _, g := range ghPR.FindAllStringSubmatch(c, -1) {
-			if strings.Contains(g[1], "gitlab") {
-				continue
-			}
-			add(link{kind: "pull_request", url: g[0], repoURL: repoKey(g[1], g[2]+"/"+g[3]), ref: g[4], msg: m})
-			if g[5] != "" {
-				covered[g[5]] = true
-			}
-		}
-		for _, g := range ghCommit.FindAllStringSubmatch(c, -1) {
-			add(link{kind: "commit", url: g[0], repoURL: repoKey(g[1], g[2]+"/"+g[3]), ref: g[4], msg: m})
-			covered[g[4]] = true
-		}
-		for _, g := range glMR.FindAllStringSubmatch(c, -1) {
-			add(link{kind: "pull_request", url: g[0], repoURL: repoKey(g[1], g[2]), ref: g[3], msg: m})
-		}
-		for _, g := range glCommit.FindAllStringSubmatch(c, -1) {
-			add(link{kind: "commit", url: g[0], repoURL: repoKey(g[1], g[2]), ref: g[3], msg: m})
-			covered[g[3]] = true
-		}
-		for _, u := range ticket.FindAllString(c, -1) {
-			add(link{kind: "ticket", url: u, msg: m})
-		}
-		if m.class == human && fixWords.MatchString(c) {
-			// Bare SHAs, outside URLs, with at least one digit and one letter.
-			text := urlRE.ReplaceAllString(c, " ")
-			for _, g := range bareSHA.FindAllStringSubmatch(text, -1) {
-				sha := g[1]
-				if covered[sha] || !strings.ContainsAny(sha, "0123456789") || !strings.ContainsAny(sha, "abcdef") {
-					continue
-				}
-				add(link{kind: "sha", url: sha, ref: sha, msg: m})
-			}
+		if m.class == human && hasFixWord && fixWords.MatchString(m.content) {
+			shaLinks(m, add)
 		}
 	}
 	for i := range sigs {
@@ -98,6 +78,44 @@ func extractLinks(msgs []*message, sigs []signal) []link {
 		}
 	}
 	return out
+}
+
+// urlLinks adds the pull request, commit and ticket links in m.
+func urlLinks(m *message, add func(link)) {
+	c := m.content
+	for _, g := range ghPR.FindAllStringSubmatch(c, -1) {
+		if strings.Contains(g[1], "gitlab") {
+			continue
+		}
+		add(link{kind: "pull_request", url: g[0], repoURL: repoKey(g[1], g[2]+"/"+g[3]), ref: g[4], msg: m})
+	}
+	for _, g := range ghCommit.FindAllStringSubmatch(c, -1) {
+		add(link{kind: "commit", url: g[0], repoURL: repoKey(g[1], g[2]+"/"+g[3]), ref: g[4], msg: m})
+	}
+	for _, g := range glMR.FindAllStringSubmatch(c, -1) {
+		add(link{kind: "pull_request", url: g[0], repoURL: repoKey(g[1], g[2]), ref: g[3], msg: m})
+	}
+	for _, g := range glCommit.FindAllStringSubmatch(c, -1) {
+		add(link{kind: "commit", url: g[0], repoURL: repoKey(g[1], g[2]), ref: g[3], msg: m})
+	}
+	for _, u := range ticket.FindAllString(c, -1) {
+		add(link{kind: "ticket", url: u, msg: m})
+	}
+}
+
+// shaLinks adds the bare commit SHAs in m, a person's message about a fix:
+// not inside or repeating a URL of the message (urlLinks covers those), with
+// at least one digit and one letter.
+func shaLinks(m *message, add func(link)) {
+	text := urlRE.ReplaceAllString(m.content, " ")
+	urls := strings.Join(urlRE.FindAllString(m.content, -1), " ")
+	for _, g := range bareSHA.FindAllStringSubmatch(text, -1) {
+		sha := g[1]
+		if strings.Contains(urls, sha) || !strings.ContainsAny(sha, "0123456789") || !strings.ContainsAny(sha, "abcdef") {
+			continue
+		}
+		add(link{kind: "sha", url: sha, ref: sha, msg: m})
+	}
 }
 
 // channelMention finds a channel link in mrkdwn: <#C123|name>.

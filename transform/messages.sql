@@ -14,21 +14,31 @@ SELECT
 	coalesce(m.subtype, '') AS subtype,
 	coalesce(m.username, u.display_name, u.real_name, u.name, m.bot_id, m.user_id, '') AS author,
 	(m.bot_id IS NOT NULL OR coalesce(m.subtype = 'bot_message', false) OR coalesce(u.is_bot, false)) AS is_bot,
+	CASE
+	-- Most messages are people typing: their text is all there is (their
+	-- rich_text blocks repeat it). Skip the JSON walk for them.
+	WHEN m.bot_id IS NULL AND m.subtype IS NULL
+		AND NOT contains(m.raw::VARCHAR, '"attachments"')
+		AND NOT contains(m.raw::VARCHAR, '"type":"section"')
+		AND NOT contains(m.raw::VARCHAR, '"type":"header"')
+		AND NOT contains(m.raw::VARCHAR, '"type":"context"')
+	THEN m.text
+	ELSE
 	concat_ws(chr(10),
-		nullif(m.text, ''),
-		CASE WHEN list_has_any(json_extract_string(m.raw, '$.blocks[*].type'), ['section', 'header', 'context', 'rich_text_list'])
-			OR m.bot_id IS NOT NULL
-		THEN nullif(array_to_string(list_filter(json_extract_string(m.raw, '$.blocks..text'),
-			x -> x IS NOT NULL AND left(x, 1) <> '{' AND x <> coalesce(m.text, '')), chr(10)), '') END,
-		nullif(array_to_string(json_extract_string(m.raw, '$.attachments[*].pretext'), chr(10)), ''),
-		nullif(array_to_string(json_extract_string(m.raw, '$.attachments[*].title'), chr(10)), ''),
-		nullif(array_to_string(list_filter(json_extract_string(m.raw, '$.attachments..text'),
-			x -> x IS NOT NULL AND left(x, 1) <> '{'), chr(10)), ''),
-		nullif(array_to_string(list_transform(json_extract(m.raw, '$.attachments[*].fields[*]'),
-			f -> concat(f->>'title', ': ', f->>'value')), chr(10)), ''),
-		CASE WHEN json_extract_string(m.raw, '$.attachments[0].title') IS NULL AND json_extract_string(m.raw, '$.attachments[0].text') IS NULL
-			THEN nullif(array_to_string(json_extract_string(m.raw, '$.attachments[*].fallback'), chr(10)), '') END
-	) AS content
+			nullif(m.text, ''),
+			CASE WHEN list_has_any(json_extract_string(m.raw, '$.blocks[*].type'), ['section', 'header', 'context', 'rich_text_list'])
+				OR m.bot_id IS NOT NULL
+			THEN nullif(array_to_string(list_filter(json_extract_string(m.raw, '$.blocks..text'),
+				x -> x IS NOT NULL AND left(x, 1) <> '{' AND x <> coalesce(m.text, '')), chr(10)), '') END,
+			nullif(array_to_string(json_extract_string(m.raw, '$.attachments[*].pretext'), chr(10)), ''),
+			nullif(array_to_string(json_extract_string(m.raw, '$.attachments[*].title'), chr(10)), ''),
+			nullif(array_to_string(list_filter(json_extract_string(m.raw, '$.attachments..text'),
+				x -> x IS NOT NULL AND left(x, 1) <> '{'), chr(10)), ''),
+			nullif(array_to_string(list_transform(json_extract(m.raw, '$.attachments[*].fields[*]'),
+				f -> concat(f->>'title', ': ', f->>'value')), chr(10)), ''),
+			CASE WHEN json_extract_string(m.raw, '$.attachments[0].title') IS NULL AND json_extract_string(m.raw, '$.attachments[0].text') IS NULL
+				THEN nullif(array_to_string(json_extract_string(m.raw, '$.attachments[*].fallback'), chr(10)), '') END
+	) END AS content
 FROM messages m
 LEFT JOIN users u ON u.user_id = m.user_id
 WHERE m.channel_id IN (SELECT unnest($1::VARCHAR[]))
