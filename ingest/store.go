@@ -199,13 +199,13 @@ func stageRaw(ctx context.Context, tx execer, channelIDs, raws, origins []string
 }
 
 // tuneForBulkLoad sets the connection up for loading many batches: rows
-// need not keep their insertion order (so DuckDB may load in parallel), and
-// the write-ahead log is folded into the file once at the end (Close
-// checkpoints) rather than after every batch that outgrows the default
-// 16 MB threshold. Committed batches survive a kill either way: the log is
-// replayed on the next open.
+// need not keep their insertion order (so DuckDB may load in parallel;
+// every reader here sorts), and the write-ahead log is folded into the file
+// once at the end (Close checkpoints) rather than after every batch that
+// outgrows the default 16 MB threshold. Committed batches survive a kill
+// either way: the log is replayed on the next open.
 func tuneForBulkLoad(ctx context.Context, conn *sql.Conn) error {
-	for _, s := range []string{"SET checkpoint_threshold = '1GB'"} {
+	for _, s := range []string{"SET checkpoint_threshold = '1GB'", "SET preserve_insertion_order = false"} {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("prepare bulk load (%s): %w", s, err)
 		}
