@@ -149,7 +149,16 @@ func InTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error 
 		return fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(tx); err != nil {
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+		rbErr := tx.Rollback()
+		if ctx.Err() != nil {
+			// database/sql marks the transaction done when ctx is cancelled,
+			// but DuckDB may still hold it open on this connection, so later
+			// transactions on it would fail or not commit. Drop the
+			// connection: its next use reports sql.ErrConnDone, and the
+			// caller takes a fresh one.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
 		return err

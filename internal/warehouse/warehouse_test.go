@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -124,5 +125,59 @@ func TestReadOnlySandboxRefusesWritesAndFiles(t *testing.T) {
 		if _, err := ro.ExecContext(ctx, q); err == nil {
 			t.Errorf("Exec(%q) on a sandboxed read-only database succeeded; want an error", q)
 		}
+	}
+}
+
+// Regression: cancelling the context during a transaction left DuckDB's
+// transaction open on the connection, so the next transaction on that
+// connection (recording how an interrupted run ended) did not commit. After
+// a cancel, the connection either works or says it is closed (database/sql
+// drops it); nothing from the cancelled transaction is kept.
+func TestInTxCancelledLeavesConnectionUsable(t *testing.T) {
+	db := OpenTest(t)
+	if _, err := db.Exec(`CREATE TABLE marks (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for i := range 5 {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+		err := InTx(ctx, conn, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO marks VALUES (-1)`); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `SELECT count(*) FROM range(100000000000)`)
+			return err
+		})
+		if err == nil {
+			t.Fatal("the long query finished before the cancel")
+		}
+		mark := func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO marks VALUES (?)`, i)
+			return err
+		}
+		if err := InTx(context.Background(), conn, mark); err != nil {
+			if !errors.Is(err, sql.ErrConnDone) {
+				t.Fatalf("transaction after a cancelled one: %v", err)
+			}
+			conn.Close()
+			if conn, err = db.Conn(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if err := InTx(context.Background(), conn, mark); err != nil {
+				t.Fatalf("transaction on a fresh connection: %v", err)
+			}
+		}
+	}
+	var n, bad int
+	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE n >= 0), count(*) FILTER (WHERE n < 0) FROM marks`).Scan(&n, &bad); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5 || bad != 0 {
+		t.Errorf("marks: %d committed after cancels (want 5), %d from cancelled transactions (want 0)", n, bad)
 	}
 }
