@@ -195,8 +195,14 @@ func IngestExport(ctx context.Context, db *warehouse.DB, opts ExportOptions) (*R
 	}
 	e := &exportRun{run: r, opts: opts, src: src, layout: layout}
 	runErr := e.ingest(ctx)
-	if errors.Is(runErr, context.Canceled) {
-		runErr = fmt.Errorf("interrupted: %w", runErr)
+	if runErr != nil && ctx.Err() != nil {
+		runErr = fmt.Errorf("interrupted: %w", ctx.Err())
+		// The cancelled transaction may have taken the connection with it:
+		// the run must still be recorded.
+		if fresh := recoverConn(ctx, db, conn); fresh != conn {
+			defer fresh.Close()
+			r.conn = fresh
+		}
 	}
 	err = r.finish(ctx, runErr)
 	return &r.Result, err

@@ -656,3 +656,43 @@ func TestSkipLoggingIsBounded(t *testing.T) {
 		t.Errorf("ingest_skips has %s rows; want all 25", n)
 	}
 }
+
+// SIGTERM cancels the context: the batch being written is rolled back, the
+// ones before it stay, and the run is recorded as interrupted.
+func TestIngestExportCancelled(t *testing.T) {
+	db := warehouse.OpenTest(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	res, err := IngestExport(ctx, db, ExportOptions{
+		Path: fixture, Selection: defaultSelection(t), BatchBytes: 1, TempDir: t.TempDir(),
+		// Each batch asks the time once; cancel while the third is written.
+		Now: func() time.Time {
+			if calls++; calls == 5 {
+				cancel()
+			}
+			return testNow
+		},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("IngestExport() = %v; want context.Canceled", err)
+	}
+	got := queryStrings(t, db.DB, `SELECT status, finished_at IS NOT NULL FROM ingest_runs WHERE run_id = ?`, res.RunID)
+	if diff := cmp.Diff([]string{"interrupted | true"}, got); diff != "" {
+		t.Errorf("ingest_runs (-want +got):\n%s", diff)
+	}
+	// Channels are all or nothing.
+	for _, row := range queryStrings(t, db.DB, `SELECT s.channel_id, count(m.ts) FROM channel_state s LEFT JOIN messages m USING (channel_id) GROUP BY ALL`) {
+		if strings.HasSuffix(row, " | 0") {
+			t.Errorf("channel_state says %s was stored but it has no messages", row)
+		}
+	}
+	// A rerun completes the data.
+	if _, err := ingestPath(t, db, fixture, defaultSelection(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryStrings(t, db.DB, `SELECT count(*) FROM messages`)[0]; n != "25" {
+		t.Errorf("after the rerun %s messages; want 25", n)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/redact"
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
 // ErrPartial reports a run that finished but skipped some inputs; each is in
@@ -113,6 +114,9 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 	r.Status = "ok"
 	var msg sql.NullString
 	switch {
+	case errors.Is(runErr, context.Canceled):
+		r.Status = "interrupted"
+		msg = sql.NullString{String: clean(runErr.Error()), Valid: true}
 	case runErr != nil:
 		r.Status = "failed"
 		msg = sql.NullString{String: clean(runErr.Error()), Valid: true}
@@ -180,4 +184,18 @@ func summarizeSkips(skips []Skip) string {
 	}
 	first := skips[0]
 	return fmt.Sprintf("skipped %s (first: %s: %s); see ingest_skips for run details", strings.Join(parts, ", "), first.Item, first.Reason)
+}
+
+// recoverConn rolls back whatever a cancelled transaction left open on
+// conn, and returns conn, or a new connection when conn is unusable.
+func recoverConn(ctx context.Context, db *warehouse.DB, conn *sql.Conn) *sql.Conn {
+	bg := context.WithoutCancel(ctx)
+	_, _ = conn.ExecContext(bg, "ROLLBACK") // fails harmlessly when no transaction is open
+	if _, err := conn.ExecContext(bg, "SELECT 1"); err == nil {
+		return conn
+	}
+	if fresh, err := db.Conn(bg); err == nil {
+		return fresh
+	}
+	return conn
 }

@@ -20,7 +20,7 @@ step "2. Backfill: ingest the Slack export"
 step "3. Nightly: ingest the same workspace through the Slack Web API (a local fake that speaks Slack's JSON)"
 live=$dir/live.duckdb
 server_out=$dir/slack-server.out
-"$bin" dev slack-server --from "$sample/export" --tier-limits >"$server_out" 2>"$dir/slack-server.log" &
+"$bin" dev slack-server --from "$sample/export" >"$server_out" 2>"$dir/slack-server.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -16,7 +16,7 @@ func newIngestCmd(d *deps) *cobra.Command {
 		Use:   "ingest",
 		Short: "Copy Slack incident-channel history into the warehouse",
 	}
-	cmd.AddCommand(newIngestExportCmd(d))
+	cmd.AddCommand(newIngestExportCmd(d), newIngestSlackCmd(d))
 	return cmd
 }
 

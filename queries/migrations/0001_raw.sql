@@ -145,7 +145,7 @@ COMMENT ON COLUMN ingest_runs.kind IS 'export (a Slack workspace export) or slac
 COMMENT ON COLUMN ingest_runs.source IS 'The export path, or the Web API base URL (never a token).';
 COMMENT ON COLUMN ingest_runs.started_at IS 'When the run started (UTC).';
 COMMENT ON COLUMN ingest_runs.finished_at IS 'When the run ended (UTC); NULL while running or if it was killed.';
-COMMENT ON COLUMN ingest_runs.status IS 'running, ok, partial (finished but skipped inputs, see ingest_skips), failed, or interrupted (killed; found by the next run).';
+COMMENT ON COLUMN ingest_runs.status IS 'running, ok, partial (finished but skipped inputs, see ingest_skips), failed, or interrupted (stopped by a signal, or killed and found so by the next run).';
 COMMENT ON COLUMN ingest_runs.channels_total IS 'Conversations found in the source.';
 COMMENT ON COLUMN ingest_runs.channels_selected IS 'Conversations the channel selection kept.';
 COMMENT ON COLUMN ingest_runs.channels_done IS 'Selected conversations stored completely.';
@@ -188,9 +188,9 @@ CREATE TABLE channel_state (
 COMMENT ON TABLE channel_state IS 'Per-channel ingest bookkeeping: how far each channel has been stored; moved only in the transaction that stores its messages.';
 COMMENT ON COLUMN channel_state.channel_id IS 'channels.channel_id; unique.';
 COMMENT ON COLUMN channel_state.oldest_ts IS 'ts of the oldest stored message.';
-COMMENT ON COLUMN channel_state.newest_ts IS 'ts of the newest stored message: the watermark the next incremental API run starts from, less the lookback.';
+COMMENT ON COLUMN channel_state.newest_ts IS 'ts of the newest stored message; seeds the first Web API run of a channel an export stored (the API''s own progress is in slack_sync).';
 COMMENT ON COLUMN channel_state.last_source IS 'export or api: which source last stored messages for the channel.';
 COMMENT ON COLUMN channel_state.last_run_id IS 'ingest_runs.run_id of the run that last stored messages for the channel.';
 COMMENT ON COLUMN channel_state.last_ingested_at IS 'When messages were last stored for the channel (UTC).';
-COMMENT ON COLUMN channel_state.history_complete IS 'True once the channel''s whole history has been fetched from the API (a full or first run).';
+COMMENT ON COLUMN channel_state.history_complete IS 'True once the channel''s whole history has been fetched from the Web API (see slack_sync).';
 COMMENT ON COLUMN channel_state.archived_complete IS 'True once the channel was archived and fetched completely after that; nightly API runs skip it.';

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aftermath-dev/aftermath/ingest"
+)
+
+type ingestSlackOptions struct {
+	apiURL    string
+	tokenFile string
+	join      bool
+	since     string
+	full      bool
+	sel       selectionFlags
+}
+
+func newIngestSlackCmd(d *deps) *cobra.Command {
+	opts := &ingestSlackOptions{}
+	cmd := &cobra.Command{
+		Use:   "slack",
+		Short: "Ingest incident channels from the Slack Web API, incrementally",
+		Long: `Read the selected channels from the Slack Web API into the warehouse: users
+and channels in full, messages from each channel's watermark minus
+slack.lookback (7 days by default), with the threads whose latest reply moved.
+The first run of a channel fetches its whole history (or from --since); an
+archived channel fetched completely after its archive is not fetched again.
+
+The bot token comes from $SLACK_TOKEN or, to keep it out of the environment,
+from --token-file. It needs the scopes channels:read, groups:read,
+channels:history, groups:history and users:read (channels:join for --join).
+
+Safe to interrupt and repeat: messages are stored on (channel_id, ts) and a
+channel's sync state moves only with the messages it describes, so a killed
+run followed by another leaves what one uninterrupted run leaves.
+
+Exit codes: 3 when channels, threads or messages were skipped (each named in
+the log and in ingest_skips), 5 when Slack refused the token or a scope.`,
+		Example: `  SLACK_TOKEN=xoxb-… aftermath ingest slack
+  aftermath ingest slack --token-file /run/secrets/slack-token --join
+  aftermath ingest slack --since 2026-01-01
+  aftermath ingest slack --api-url http://127.0.0.1:8080/   # aftermath dev slack-server`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runIngestSlack(cmd.Context(), d, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.apiURL, "api-url", "", "Slack Web API base URL (default slack.api_url, https://slack.com/api/)")
+	f.StringVar(&opts.tokenFile, "token-file", "", "read the bot token from this file instead of $SLACK_TOKEN")
+	f.BoolVar(&opts.join, "join", false, "join public channels the bot is not a member of (also slack.join)")
+	f.StringVar(&opts.since, "since", "", "fetch every selected channel from this date (YYYY-MM-DD, UTC) or time (RFC 3339) on")
+	f.BoolVar(&opts.full, "full", false, "refetch every selected channel's whole history and every thread")
+	cmd.MarkFlagsMutuallyExclusive("since", "full")
+	opts.sel.register(cmd)
+	return cmd
+}
+
+func runIngestSlack(ctx context.Context, d *deps, opts *ingestSlackOptions) error {
+	cfg, err := d.config()
+	if err != nil {
+		return err
+	}
+	re, err := opts.sel.regex()
+	if err != nil {
+		return err
+	}
+	apiURL := cfg.Slack.APIURL
+	if opts.apiURL != "" {
+		u, err := url.Parse(opts.apiURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("--api-url %q is not an http(s) URL", opts.apiURL)
+		}
+		apiURL = opts.apiURL
+	}
+	var since time.Time
+	if opts.since != "" {
+		if since, err = parseSince(opts.since); err != nil {
+			return err
+		}
+	}
+	token, source, err := slackToken(d, opts.tokenFile)
+	if err != nil {
+		return err
+	}
+	db, err := d.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	log := d.log
+	var bar *progressBar
+	var progress func(ingest.SlackProgress)
+	if d.stderrTTY {
+		bar = &progressBar{w: d.stderr, now: time.Now}
+		log, progress = newLogger(d, bar), bar.update
+	}
+	res, err := ingest.IngestSlack(ctx, db, ingest.SlackOptions{
+		APIURL:         apiURL,
+		Token:          token,
+		TokenSource:    source,
+		Selection:      ingest.NewSelection(cfg.Channels, re, opts.sel.allChannels),
+		Join:           opts.join || cfg.Slack.Join,
+		Lookback:       cfg.Slack.Lookback.D(),
+		Since:          since,
+		Full:           opts.full,
+		RatePerMinute:  cfg.Slack.RatePerMinute,
+		PageSize:       cfg.Slack.PageSize,
+		MaxRetries:     cfg.Slack.MaxRetries,
+		MaxBackoff:     cfg.Slack.MaxBackoff.D(),
+		RequestTimeout: cfg.Slack.RequestTimeout.D(),
+		HTTPClient:     d.httpClient,
+		Now:            d.now,
+		Rand:           rand.New(rand.NewPCG(uint64(d.now().UnixNano()), 0x5eed)),
+		Log:            log,
+		Progress:       progress,
+	})
+	bar.finish()
+	if res != nil {
+		printSlackSummary(d.stderr, res)
+	}
+	return err
+}
+
+// slackToken reads the token from --token-file, else $SLACK_TOKEN, and
+// says which, for error messages. The token itself is never printed.
+func slackToken(d *deps, file string) (token, source string, err error) {
+	if file != "" {
+		source = "--token-file " + file
+		st, err := os.Stat(file)
+		if err != nil {
+			return "", "", usagef("--token-file: %v", err)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", "", usagef("--token-file: %v", err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			d.log.Warn("the token file is readable by other users; chmod 600 it", "file", file)
+		}
+		token = strings.TrimSpace(string(b))
+		if token == "" {
+			return "", "", fmt.Errorf("%w: the token file %s is empty: put the bot token (xoxb-…) in it", ingest.ErrAuth, file)
+		}
+		return token, source, nil
+	}
+	token = strings.TrimSpace(d.getenv("SLACK_TOKEN"))
+	if token == "" {
+		return "", "", fmt.Errorf("%w: no token: set $SLACK_TOKEN or pass --token-file FILE", ingest.ErrAuth)
+	}
+	return token, "$SLACK_TOKEN", nil
+}
+
+// parseSince reads --since: a UTC date or an RFC 3339 time.
+func parseSince(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usagef("--since %q: want a date (2026-01-31) or an RFC 3339 time (2026-01-31T09:00:00Z)", s)
+}
+
+// newLogger is the run's logger writing through w (the progress bar,
+// which clears its line before each record).
+func newLogger(d *deps, w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if d.verbose {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if d.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// progressBar is one status line on a terminal, redrawn in place. A nil
+// bar does nothing, so callers need not check for a terminal.
+type progressBar struct {
+	mu    sync.Mutex
+	w     io.Writer
+	now   func() time.Time
+	last  ingest.SlackProgress
+	drawn time.Time
+	shown bool
+}
+
+func (b *progressBar) update(p ingest.SlackProgress) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.last = p
+	if now := b.now(); now.Sub(b.drawn) >= 100*time.Millisecond {
+		b.drawn = now
+		b.draw()
+	}
+}
+
+func (b *progressBar) draw() {
+	p := b.last
+	line := fmt.Sprintf("slack: channels %d/%d · %d messages · %d calls", p.ChannelsDone, p.ChannelsSelected, p.Messages, p.Calls)
+	if p.RateLimited > 0 {
+		line += fmt.Sprintf(" · %d rate-limited", p.RateLimited)
+	}
+	if p.Waited > 0 || p.WaitingOn != "" {
+		line += fmt.Sprintf(" · waited %s", p.Waited.Round(time.Second))
+	}
+	if p.WaitingOn != "" {
+		line += " (now on " + p.WaitingOn + ")"
+	}
+	fmt.Fprint(b.w, "\r\033[K"+line)
+	b.shown = true
+}
+
+// Write lets log records through: clear the bar, write, redraw.
+func (b *progressBar) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.shown {
+		fmt.Fprint(b.w, "\r\033[K")
+	}
+	n, err := b.w.Write(p)
+	if b.shown {
+		b.draw()
+	}
+	return n, err
+}
+
+func (b *progressBar) finish() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.shown {
+		fmt.Fprint(b.w, "\r\033[K")
+		b.shown = false
+	}
+}
+
+// printSlackSummary writes the run's one-line summary and its skips.
+func printSlackSummary(w io.Writer, res *ingest.SlackResult) {
+	c := res.Counts
+	team := "?"
+	if res.TeamID != "" {
+		team = res.Team + " (" + res.TeamID + ")"
+	}
+	total := 0
+	methods := make([]string, 0, len(c.APICalls))
+	for m, n := range c.APICalls {
+		total += n
+		methods = append(methods, m)
+	}
+	sort.Strings(methods)
+	parts := make([]string, len(methods))
+	for i, m := range methods {
+		parts[i] = fmt.Sprintf("%s %d", m, c.APICalls[m])
+	}
+	fmt.Fprintf(w, "ingest run %d %s: workspace %s; %d of %d channels selected, %d done, %d skipped; messages: %d read, %d new, %d updated, %d skipped; %d users; %d API calls (%s); %d rate-limited, %d retries, %.1f s waiting\n",
+		res.RunID, res.Status, team, c.ChannelsSelected, c.ChannelsTotal, c.ChannelsDone, c.ChannelsSkipped,
+		c.MessagesRead, c.MessagesNew, c.MessagesUpdated, c.MessagesSkipped, c.Users,
+		total, strings.Join(parts, ", "), c.RateLimited, c.Retries, c.WaitSeconds)
+	const maxLines = 20
+	for i, s := range res.Skips {
+		if i == maxLines {
+			fmt.Fprintf(w, "  … and %d more (aftermath query --saved ingest-skips)\n", len(res.Skips)-maxLines)
+			break
+		}
+		fmt.Fprintf(w, "  skipped %s %s: %s\n", s.Kind, s.Item, s.Reason)
+	}
+}

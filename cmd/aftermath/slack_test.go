@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftermath-dev/aftermath/ingest"
+	"github.com/aftermath-dev/aftermath/internal/slackfake"
+)
+
+// canaryToken must never appear in any output of any run.
+const canaryToken = "xoxb-9999-canary-4b1d7e2a"
+
+// slackServer serves the fake's fixture workspace as `aftermath dev
+// slack-server` does, accepting only the canary token.
+func slackServer(t *testing.T, opts ...slackfake.Option) (*slackfake.Server, string) {
+	t.Helper()
+	ws, err := slackfake.LoadExport("../../internal/slackfake/testdata/export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := slackfake.New(ws, append([]slackfake.Option{slackfake.WithCanaryToken(canaryToken)}, opts...)...)
+	url, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return srv, url
+}
+
+// aftermath runs Main with args and env, returning the exit code and what
+// it wrote.
+func aftermath(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errOut, func(k string) string { return env[k] })
+	return code, out.String(), errOut.String()
+}
+
+func TestIngestSlackCommand(t *testing.T) {
+	srv, url := slackServer(t)
+	db := filepath.Join(t.TempDir(), "a.duckdb")
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(canaryToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badFile := filepath.Join(t.TempDir(), "bad-token")
+	os.WriteFile(badFile, []byte("xoxb-revoked-1111\n"), 0o600)
+	emptyFile := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(emptyFile, nil, 0o600)
+	withToken := map[string]string{"SLACK_TOKEN": canaryToken}
+
+	var all strings.Builder
+	for _, tc := range []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		code     int
+		contains []string
+	}{
+		{"first run from $SLACK_TOKEN", withToken, []string{"ingest", "slack", "--api-url", url}, exitOK,
+			[]string{"ingest run 1 ok: workspace Acme (T0TESTTEAM)", "34 new", "conversations.history 4"}},
+		{"second run from --token-file, nothing new", nil, []string{"ingest", "slack", "--api-url", url, "--token-file", tokenFile}, exitOK,
+			[]string{"ingest run 2 ok", "0 new", "conversations.history 3"}},
+		{"--full refetches", withToken, []string{"ingest", "slack", "--api-url", url, "--full", "-v"}, exitOK,
+			[]string{"ingest run 3 ok", "conversations.history 4", "conversations.replies 5"}},
+		{"a revoked token exits 5 naming the setting", nil, []string{"ingest", "slack", "--api-url", url, "--token-file", badFile}, exitAuth,
+			[]string{"Slack authentication failed", "invalid_auth", "--token-file " + badFile}},
+		{"no token exits 5", nil, []string{"ingest", "slack", "--api-url", url}, exitAuth,
+			[]string{"$SLACK_TOKEN", "--token-file"}},
+		{"an empty token file exits 5", nil, []string{"ingest", "slack", "--api-url", url, "--token-file", emptyFile}, exitAuth,
+			[]string{"is empty"}},
+		{"a missing token file is a usage error", nil, []string{"ingest", "slack", "--token-file", "/nonexistent/token"}, exitUsage,
+			[]string{"--token-file"}},
+		{"a bad --since is a usage error", withToken, []string{"ingest", "slack", "--since", "last tuesday"}, exitUsage,
+			[]string{"--since"}},
+		{"--since and --full exclude each other", withToken, []string{"ingest", "slack", "--since", "2026-01-01", "--full"}, exitUsage,
+			[]string{"since"}},
+		{"a bad --api-url is a usage error", withToken, []string{"ingest", "slack", "--api-url", "slack.com/api"}, exitUsage,
+			[]string{"--api-url"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := aftermath(t, tc.env, append([]string{"--db", db}, tc.args...)...)
+			all.WriteString(stdout + stderr)
+			if code != tc.code {
+				t.Errorf("exit code %d; want %d\nstderr:\n%s", code, tc.code, stderr)
+			}
+			for _, c := range tc.contains {
+				if !strings.Contains(stderr, c) {
+					t.Errorf("stderr lacks %q:\n%s", c, stderr)
+				}
+			}
+		})
+	}
+
+	// Skipped channels: exit 3, each named in the summary.
+	srv.SetMember("C02INCIDENTS", false)
+	code, _, stderr := aftermath(t, withToken, "--db", db, "ingest", "slack", "--api-url", url)
+	all.WriteString(stderr)
+	if code != exitPartial || !strings.Contains(stderr, "skipped channel #incidents (C02INCIDENTS): the bot is not a member") {
+		t.Errorf("exit code %d; want %d with the channel named:\n%s", code, exitPartial, stderr)
+	}
+
+	// A missing scope: exit 5 naming it.
+	srv.SetMember("C02INCIDENTS", true)
+	srv.SetScopes("channels:read", "groups:read", "channels:history", "users:read")
+	code, _, stderr = aftermath(t, withToken, "--db", db, "ingest", "slack", "--api-url", url, "--full")
+	all.WriteString(stderr)
+	if code != exitAuth || !strings.Contains(stderr, "groups:history") {
+		t.Errorf("exit code %d; want %d naming groups:history:\n%s", code, exitAuth, stderr)
+	}
+
+	// The token never appears: not in output, not in the warehouse.
+	if strings.Contains(all.String(), canaryToken) {
+		t.Errorf("the token appeared in the output")
+	}
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(canaryToken)) || bytes.Contains(raw, []byte("canary")) {
+		t.Errorf("the token is in the database file")
+	}
+	if n := srv.Stats().CanaryEchoes; n != 0 {
+		t.Errorf("the fake echoed the token %d times", n)
+	}
+}
+
+// The progress bar redraws one line in place, at most every 100 ms, and
+// clears itself around log records and at the end.
+func TestProgressBar(t *testing.T) {
+	var out bytes.Buffer
+	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	b := &progressBar{w: &out, now: func() time.Time { return now }}
+	b.update(ingest.SlackProgress{ChannelsDone: 1, ChannelsSelected: 4, Messages: 120, Calls: 9})
+	b.update(ingest.SlackProgress{ChannelsDone: 2, ChannelsSelected: 4, Messages: 240, Calls: 12}) // too soon: not drawn
+	now = now.Add(time.Second)
+	b.update(ingest.SlackProgress{ChannelsDone: 3, ChannelsSelected: 4, Messages: 360, Calls: 20, RateLimited: 1,
+		Waited: 61 * time.Second, WaitingOn: "conversations.history"})
+	fmt.Fprintln(b, "level=WARN msg=hello")
+	b.finish()
+	want := "\r\033[Kslack: channels 1/4 · 120 messages · 9 calls" +
+		"\r\033[Kslack: channels 3/4 · 360 messages · 20 calls · 1 rate-limited · waited 1m1s (now on conversations.history)" +
+		"\r\033[Klevel=WARN msg=hello\n" +
+		"\r\033[Kslack: channels 3/4 · 360 messages · 20 calls · 1 rate-limited · waited 1m1s (now on conversations.history)" +
+		"\r\033[K"
+	if got := out.String(); got != want {
+		t.Errorf("progress output = %q; want %q", got, want)
+	}
+	var nilBar *progressBar
+	nilBar.update(ingest.SlackProgress{})
+	nilBar.finish()
+}
