@@ -69,6 +69,7 @@ type incident struct {
 	excluded  string // reason, "" when included
 	claimed   bool   // the channel says a regression test was added
 	reopened  bool
+	announces string // for a thread: the channel its declaring message links to
 	quality   []quality
 	// Filled after assembly.
 	recurrenceKey string
@@ -152,6 +153,9 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 		inc.threadTS = msgs[0].ts
 		inc.id = ch.id + ":" + msgs[0].ts
 		inc.setSignal("declared", declared)
+		if m := channelMention.FindStringSubmatch(declared.msg.content); m != nil {
+			inc.announces = m[1]
+		}
 	} else {
 		inc.kind = "channel"
 		inc.id = ch.id
@@ -271,7 +275,36 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 		}
 	}
 	a.detection(inc, msgs, declared)
+	inc.slim()
 	return inc
+}
+
+// slim drops the message text an assembled incident no longer needs, so
+// memory holds one channel's messages at a time, not every message that
+// carried a signal.
+func (inc *incident) slim() {
+	slimmed := map[*message]*message{}
+	slim := func(m *message) *message {
+		if m == nil {
+			return nil
+		}
+		if s, ok := slimmed[m]; ok {
+			return s
+		}
+		s := &message{channelID: m.channelID, ts: m.ts, threadTS: m.threadTS, at: m.at, edited: m.edited,
+			userID: m.userID, subtype: m.subtype, class: m.class}
+		slimmed[m] = s
+		return s
+	}
+	for i := range inc.signals {
+		inc.signals[i].msg = slim(inc.signals[i].msg)
+	}
+	for i := range inc.links {
+		inc.links[i].msg = slim(inc.links[i].msg)
+	}
+	for _, e := range inc.events {
+		e.msg = slim(e.msg)
+	}
 }
 
 // orderedLifecycle returns the status signals in time order; at the same

@@ -3,7 +3,10 @@
 -- and only a fallback such as "Incident Notification" in text; people's
 -- rich_text blocks only repeat their text), plus legacy attachments
 -- (title, text, pretext, "field: value" pairs; fallback when nothing else).
--- $1 is the list of channel IDs.
+-- $1 is the list of channel IDs; $2 and $3, when not NULL, bound the
+-- thread keys read (a shared channel is read in slices of threads).
+-- transform.go appends the ORDER BY: by channel and time, or, for shared
+-- channels, thread by thread.
 SELECT
 	m.channel_id,
 	m.ts,
@@ -42,4 +45,5 @@ SELECT
 FROM messages m
 LEFT JOIN users u ON u.user_id = m.user_id
 WHERE m.channel_id IN (SELECT unnest($1::VARCHAR[]))
-ORDER BY m.channel_id, m.posted_at, m.ts
+	AND ($2::VARCHAR IS NULL OR coalesce(m.thread_ts, m.ts) >= $2)
+	AND ($3::VARCHAR IS NULL OR coalesce(m.thread_ts, m.ts) <= $3)

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	_ "embed"
@@ -25,9 +26,10 @@ type Options struct {
 	// incidents are measured to.
 	Now func() time.Time
 	Log *slog.Logger
-	// ChannelsPerQuery bounds how many channels' messages are read at once,
-	// and so the memory a transform needs.
-	ChannelsPerQuery int
+	// MessagesPerQuery bounds how many messages are read at once (whole
+	// channels, so a larger channel is read alone), and so the memory a
+	// transform needs however large the warehouse grows.
+	MessagesPerQuery int
 }
 
 // Summary is what a transform found.
@@ -45,8 +47,8 @@ type Summary struct {
 // transaction.
 func Run(ctx context.Context, db *warehouse.DB, cfg *config.Config, opts Options) (*Summary, error) {
 	startedAt := opts.Now()
-	if opts.ChannelsPerQuery <= 0 {
-		opts.ChannelsPerQuery = 256
+	if opts.MessagesPerQuery <= 0 {
+		opts.MessagesPerQuery = 50_000
 	}
 	cls, err := newClassifier(cfg)
 	if err != nil {
@@ -71,14 +73,32 @@ func Run(ctx context.Context, db *warehouse.DB, cfg *config.Config, opts Options
 	for _, c := range chans {
 		b.channels[c.id] = c
 	}
-	ids := make([]string, 0, len(chans))
+	var own, shared []*channelInfo
 	for _, c := range chans {
-		ids = append(ids, c.id)
+		if c.shared {
+			shared = append(shared, c)
+		} else {
+			own = append(own, c)
+		}
 	}
-	for start := 0; start < len(ids); start += opts.ChannelsPerQuery {
-		batch := ids[start:min(start+opts.ChannelsPerQuery, len(ids))]
-		if err := b.readBatch(ctx, conn, batch); err != nil {
+	batches, err := channelBatches(ctx, conn, own, opts.MessagesPerQuery)
+	if err != nil {
+		return nil, err
+	}
+	for _, batch := range batches {
+		if err := b.readBatch(ctx, conn, batch, false, nil, nil); err != nil {
 			return nil, err
+		}
+	}
+	for _, c := range shared {
+		slices, err := threadSlices(ctx, conn, c.id, opts.MessagesPerQuery)
+		if err != nil {
+			return nil, err
+		}
+		for _, sl := range slices {
+			if err := b.readBatch(ctx, conn, []string{c.id}, true, sl[0], sl[1]); err != nil {
+				return nil, err
+			}
 		}
 	}
 	b.dropAnnouncements()
@@ -178,16 +198,114 @@ func loadChannels(ctx context.Context, conn *sql.Conn, cfg *config.Config) ([]*c
 	return out, rows.Err()
 }
 
+// channelBatches groups the channels' IDs so each group holds at most max
+// messages (a channel with more is a group of its own).
+func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, max int) ([][]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT channel_id, count(*) FROM messages GROUP BY channel_id`)
+	if err != nil {
+		return nil, fmt.Errorf("count messages: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("count messages: %w", err)
+		}
+		counts[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count messages: %w", err)
+	}
+	var out [][]string
+	var cur []string
+	n := 0
+	for _, c := range chans {
+		if counts[c.id] == 0 {
+			continue
+		}
+		if len(cur) > 0 && n+counts[c.id] > max {
+			out, cur, n = append(out, cur), nil, 0
+		}
+		cur = append(cur, c.id)
+		n += counts[c.id]
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out, nil
+}
+
+// Orders of the messages query: channel by channel in time order, or, for
+// shared channels, thread by thread (a parent, then its replies).
+const (
+	byChannel = "\nORDER BY m.channel_id, m.posted_at, m.ts"
+	byThread  = "\nORDER BY m.channel_id, coalesce(m.thread_ts, m.ts), m.posted_at, m.ts"
+)
+
+// threadSlices cuts a shared channel into ranges of thread keys (a thread's
+// parent ts) holding at most max messages each, never splitting a thread.
+func threadSlices(ctx context.Context, conn *sql.Conn, channelID string, max int) ([][2]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT coalesce(thread_ts, ts) AS k, count(*) FROM messages
+		WHERE channel_id = ? GROUP BY k ORDER BY k`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("count threads of %s: %w", channelID, err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	var lo, hi string
+	n := 0
+	for rows.Next() {
+		var k string
+		var c int
+		if err := rows.Scan(&k, &c); err != nil {
+			return nil, fmt.Errorf("count threads of %s: %w", channelID, err)
+		}
+		if n > 0 && n+c > max {
+			out = append(out, [2]string{lo, hi})
+			n = 0
+		}
+		if n == 0 {
+			lo = k
+		}
+		hi = k
+		n += c
+	}
+	if n > 0 {
+		out = append(out, [2]string{lo, hi})
+	}
+	return out, rows.Err()
+}
+
 // readBatch streams the messages of some channels and assembles their
-// incidents one channel at a time.
-func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string) error {
-	rows, err := conn.QueryContext(ctx, messagesSQL, ids)
+// incidents one channel at a time, or for shared channels one thread at a
+// time, so memory holds a channel or a thread, not a shared channel's
+// whole history.
+func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string, shared bool, from, to any) error {
+	order := byChannel
+	if shared {
+		order = byThread
+	}
+	rows, err := conn.QueryContext(ctx, strings.TrimSpace(messagesSQL)+order, ids, from, to)
 	if err != nil {
 		return fmt.Errorf("read messages: %w", err)
 	}
 	defer rows.Close()
 	var cur string
 	var msgs []*message
+	flush := func() {
+		if len(msgs) == 0 {
+			return
+		}
+		ch := b.channels[msgs[0].channelID]
+		if shared {
+			b.thread(ch, msgs)
+		} else {
+			b.channel(ch, msgs)
+		}
+		msgs = nil
+	}
 	for rows.Next() {
 		m := &message{}
 		var thread, user sql.NullString
@@ -208,60 +326,48 @@ func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string) err
 		m.class = b.cls.classOf(m.subtype, m.author, isBot)
 		m.signals = b.cls.classify(m)
 		b.messages++
-		if m.channelID != cur && len(msgs) > 0 {
-			b.channel(b.channels[cur], msgs)
-			msgs = nil
+		key := m.channelID
+		if shared {
+			key += "\x00" + cmp.Or(m.threadTS, m.ts)
 		}
-		cur = m.channelID
+		if key != cur {
+			flush()
+			cur = key
+		}
 		msgs = append(msgs, m)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read messages: %w", err)
 	}
-	if len(msgs) > 0 {
-		b.channel(b.channels[cur], msgs)
-	}
+	flush()
 	return nil
 }
 
 // incidentKinds are the signals that show a channel holds an incident.
 var incidentKinds = []string{"declared", "detected", "impact_start", "severity"}
 
-// channel assembles the incidents of one channel.
+// channel assembles the incident of one channel named like an incident
+// channel, if it holds one.
 func (b *build) channel(ch *channelInfo, msgs []*message) {
-	if !ch.shared {
-		if why := notAnIncident(msgs); why != "" {
-			b.notIncidents = append(b.notIncidents, notIncident{ch, why})
-			return
-		}
-		b.incidents = append(b.incidents, b.asm.assemble(ch, msgs, nil))
+	if why := notAnIncident(msgs); why != "" {
+		b.notIncidents = append(b.notIncidents, notIncident{ch, why})
 		return
 	}
-	// A shared channel: each top-level message that declares an incident,
-	// with its thread.
-	replies := map[string][]*message{}
-	for _, m := range msgs {
-		if m.isReply() {
-			replies[m.threadTS] = append(replies[m.threadTS], m)
-		}
+	b.incidents = append(b.incidents, b.asm.assemble(ch, msgs, nil))
+}
+
+// thread assembles the incident of one thread of a shared channel (msgs
+// hold the parent, then its replies), if its top-level message declares one.
+func (b *build) thread(ch *channelInfo, msgs []*message) {
+	if msgs[0].isReply() {
+		return // replies whose parent is not stored
 	}
-	for _, m := range msgs {
-		if m.isReply() {
-			continue
+	for i := range msgs[0].signals {
+		s := &msgs[0].signals[i]
+		if s.kind == "declared" || s.kind == "detected" {
+			b.incidents = append(b.incidents, b.asm.assemble(ch, msgs, s))
+			return
 		}
-		var declared *signal
-		for i := range m.signals {
-			s := &m.signals[i]
-			if s.kind == "declared" || s.kind == "detected" {
-				declared = s
-				break
-			}
-		}
-		if declared == nil {
-			continue
-		}
-		unit := append([]*message{m}, replies[m.ts]...)
-		b.incidents = append(b.incidents, b.asm.assemble(ch, unit, declared))
 	}
 }
 
@@ -301,12 +407,8 @@ func (b *build) dropAnnouncements() {
 	}
 	out := b.incidents[:0]
 	for _, inc := range b.incidents {
-		if inc.kind == "thread" {
-			if d := inc.events["declared"]; d != nil && d.msg != nil {
-				if m := channelMention.FindStringSubmatch(d.msg.content); m != nil && channelIncidents[m[1]] {
-					continue
-				}
-			}
+		if inc.kind == "thread" && channelIncidents[inc.announces] {
+			continue
 		}
 		out = append(out, inc)
 	}
