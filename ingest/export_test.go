@@ -86,40 +86,6 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-// queryStrings runs q and returns each row's columns joined by " | ".
-func queryStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
-	t.Helper()
-	rows, err := db.Query(q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		parts := make([]string, len(cols))
-		for i, v := range vals {
-			parts[i] = "NULL"
-			if v.Valid {
-				parts[i] = v.String
-			}
-		}
-		out = append(out, strings.Join(parts, " | "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // rawTables are the tables ingest fills, with the order that makes a dump
 // deterministic.
 var rawTables = []struct{ name, order string }{
@@ -135,7 +101,7 @@ func dump(t *testing.T, db *sql.DB) string {
 	var b strings.Builder
 	for _, tb := range rawTables {
 		fmt.Fprintf(&b, "== %s\n", tb.name)
-		for _, row := range queryStrings(t, db, fmt.Sprintf(`SELECT COLUMNS(*)::VARCHAR FROM %s ORDER BY %s`, tb.name, tb.order)) {
+		for _, row := range warehouse.Rows(t, db, fmt.Sprintf(`SELECT COLUMNS(*)::VARCHAR FROM %s ORDER BY %s`, tb.name, tb.order)) {
 			b.WriteString(row + "\n")
 		}
 	}
@@ -184,7 +150,7 @@ func TestIngestExportGolden(t *testing.T) {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
 	golden(t, "export.golden", dump(t, db.DB))
-	runs := queryStrings(t, db.DB, `SELECT run_id, kind, status, finished_at IS NOT NULL, error FROM ingest_runs`)
+	runs := warehouse.Rows(t, db.DB, `SELECT run_id, kind, status, finished_at IS NOT NULL, error FROM ingest_runs`)
 	if diff := cmp.Diff([]string{"1 | export | ok | true | NULL"}, runs); diff != "" {
 		t.Errorf("ingest_runs (-want +got):\n%s", diff)
 	}
@@ -196,7 +162,7 @@ func TestIngestExportTakesTimeFromTS(t *testing.T) {
 		t.Fatal(err)
 	}
 	// In 2026-11-21.json (a Los Angeles day) but posted 2026-11-22 in UTC.
-	got := queryStrings(t, db.DB, `SELECT posted_at::VARCHAR FROM messages WHERE ts = '1795307100.000990'`)
+	got := warehouse.Rows(t, db.DB, `SELECT posted_at::VARCHAR FROM messages WHERE ts = '1795307100.000990'`)
 	if diff := cmp.Diff([]string{"2026-11-22 00:25:00.00099+00"}, got); diff != "" {
 		t.Errorf("posted_at (-want +got):\n%s", diff)
 	}
@@ -230,12 +196,12 @@ func TestIngestExportNeverStoresFileTokens(t *testing.T) {
 		t.Fatal("the fixture must carry the canary token this test looks for")
 	}
 	for _, tb := range []string{"channels", "users", "messages", "channel_state", "ingest_runs", "ingest_skips"} {
-		got := queryStrings(t, db.DB, fmt.Sprintf(`SELECT count(*) FROM %s x WHERE x::VARCHAR LIKE '%%canaryfiletoken%%' OR x::VARCHAR LIKE '%%xoxe-%%'`, tb))
+		got := warehouse.Rows(t, db.DB, fmt.Sprintf(`SELECT count(*) FROM %s x WHERE x::VARCHAR LIKE '%%canaryfiletoken%%' OR x::VARCHAR LIKE '%%xoxe-%%'`, tb))
 		if got[0] != "0" {
 			t.Errorf("%s has %s rows holding a file token", tb, got[0])
 		}
 	}
-	got := queryStrings(t, db.DB, `SELECT raw->>'$.files[0].url_private' FROM messages WHERE ts = '1795187760.000800'`)
+	got := warehouse.Rows(t, db.DB, `SELECT raw->>'$.files[0].url_private' FROM messages WHERE ts = '1795187760.000800'`)
 	if want := "https://files.slack.com/files-pri/T0ACME-F0GRAPH/errors.png?t=REDACTED"; len(got) != 1 || got[0] != want {
 		t.Errorf("url_private = %v; want %q", got, want)
 	}
@@ -262,16 +228,16 @@ func TestIngestExportSelection(t *testing.T) {
 			if _, err := ingestPath(t, db, fixture, sel); err != nil {
 				t.Fatal(err)
 			}
-			got := queryStrings(t, db.DB, `SELECT name FROM channels ORDER BY name`)
+			got := warehouse.Rows(t, db.DB, `SELECT name FROM channels ORDER BY name`)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("channels (-want +got):\n%s", diff)
 			}
 			// Messages only for stored channels, never for the DM folder.
-			orphans := queryStrings(t, db.DB, `SELECT count(*) FROM messages WHERE channel_id NOT IN (SELECT channel_id FROM channels)`)
+			orphans := warehouse.Rows(t, db.DB, `SELECT count(*) FROM messages WHERE channel_id NOT IN (SELECT channel_id FROM channels)`)
 			if orphans[0] != "0" {
 				t.Errorf("%s messages belong to channels that were not selected", orphans[0])
 			}
-			if users := queryStrings(t, db.DB, `SELECT count(*) FROM users`); users[0] != "5" {
+			if users := warehouse.Rows(t, db.DB, `SELECT count(*) FROM users`); users[0] != "5" {
 				t.Errorf("users = %s; want all 5 whatever the selection", users[0])
 			}
 		})
@@ -321,7 +287,7 @@ func TestIngestNewerExportOverOlder(t *testing.T) {
 	if res.Counts.MessagesNew != 2 || res.Counts.MessagesUpdated != 3 {
 		t.Errorf("newer export: %d new, %d updated; want 2 new (reply, message) and 3 updated (edit, parent, tombstone)", res.Counts.MessagesNew, res.Counts.MessagesUpdated)
 	}
-	got := queryStrings(t, db.DB, `SELECT ts, text, edited_at::VARCHAR, reply_count, is_deleted, run_id FROM messages
+	got := warehouse.Rows(t, db.DB, `SELECT ts, text, edited_at::VARCHAR, reply_count, is_deleted, run_id FROM messages
 		WHERE ts IN ('1795251600.000850', '1795187580.000600', '1795186860.000200', '1795273700.000999') ORDER BY ts`)
 	want := []string{
 		"1795186860.000200 | Declaring an incident: checkout is returning 5xx for ~20% of requests | NULL | NULL | true | 2",
@@ -465,14 +431,14 @@ func TestIngestExportBadInput(t *testing.T) {
 					t.Errorf("skip %d = %q; want it to contain %q", i, got[i], w)
 				}
 			}
-			if n := queryStrings(t, db.DB, `SELECT count(*) FROM messages`)[0]; n != fmt.Sprint(tc.kept) {
+			if n := warehouse.Rows(t, db.DB, `SELECT count(*) FROM messages`)[0]; n != fmt.Sprint(tc.kept) {
 				t.Errorf("%s messages stored; want %d", n, tc.kept)
 			}
-			recorded := queryStrings(t, db.DB, `SELECT kind || ' ' || item || ': ' || reason FROM ingest_skips WHERE run_id = ? ORDER BY rowid`, res.RunID)
+			recorded := warehouse.Rows(t, db.DB, `SELECT kind || ' ' || item || ': ' || reason FROM ingest_skips WHERE run_id = ? ORDER BY rowid`, res.RunID)
 			if diff := cmp.Diff(got, recorded); diff != "" {
 				t.Errorf("ingest_skips differs from the run's skips (-run +table):\n%s", diff)
 			}
-			status := queryStrings(t, db.DB, `SELECT status FROM ingest_runs WHERE run_id = ?`, res.RunID)
+			status := warehouse.Rows(t, db.DB, `SELECT status FROM ingest_runs WHERE run_id = ?`, res.RunID)
 			if status[0] != "partial" {
 				t.Errorf("ingest_runs.status = %s; want partial", status[0])
 			}
@@ -498,7 +464,7 @@ func TestIngestExportNotAnExport(t *testing.T) {
 			if !errors.Is(err, ErrNotExport) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("IngestExport(%s) = %v; want ErrNotExport saying %q", tc.name, err, tc.want)
 			}
-			if n := queryStrings(t, db.DB, `SELECT count(*) FROM ingest_runs`)[0]; n != "0" {
+			if n := warehouse.Rows(t, db.DB, `SELECT count(*) FROM ingest_runs`)[0]; n != "0" {
 				t.Errorf("a path that is not an export recorded %s ingest runs", n)
 			}
 		})
@@ -583,7 +549,7 @@ func TestIngestExportRejectsUnsafeZipEntries(t *testing.T) {
 	if _, err := os.Stat(outside); err == nil {
 		t.Errorf("%s was written outside the extraction folder", outside)
 	}
-	if n := queryStrings(t, db.DB, `SELECT count(*) FROM messages`)[0]; n != "25" {
+	if n := warehouse.Rows(t, db.DB, `SELECT count(*) FROM messages`)[0]; n != "25" {
 		t.Errorf("%s messages stored; want all 25 from the safe entries", n)
 	}
 }
@@ -652,7 +618,7 @@ func TestSkipLoggingIsBounded(t *testing.T) {
 	if !strings.Contains(logs.String(), "skipped 15 more channels; every skip is in ingest_skips") {
 		t.Errorf("no summary line for the rest in:\n%s", logs.String())
 	}
-	if n := queryStrings(t, db.DB, `SELECT count(*) FROM ingest_skips`)[0]; n != "25" {
+	if n := warehouse.Rows(t, db.DB, `SELECT count(*) FROM ingest_skips`)[0]; n != "25" {
 		t.Errorf("ingest_skips has %s rows; want all 25", n)
 	}
 }
@@ -678,12 +644,12 @@ func TestIngestExportCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("IngestExport() = %v; want context.Canceled", err)
 	}
-	got := queryStrings(t, db.DB, `SELECT status, finished_at IS NOT NULL FROM ingest_runs WHERE run_id = ?`, res.RunID)
+	got := warehouse.Rows(t, db.DB, `SELECT status, finished_at IS NOT NULL FROM ingest_runs WHERE run_id = ?`, res.RunID)
 	if diff := cmp.Diff([]string{"interrupted | true"}, got); diff != "" {
 		t.Errorf("ingest_runs (-want +got):\n%s", diff)
 	}
 	// Channels are all or nothing.
-	for _, row := range queryStrings(t, db.DB, `SELECT s.channel_id, count(m.ts) FROM channel_state s LEFT JOIN messages m USING (channel_id) GROUP BY ALL`) {
+	for _, row := range warehouse.Rows(t, db.DB, `SELECT s.channel_id, count(m.ts) FROM channel_state s LEFT JOIN messages m USING (channel_id) GROUP BY ALL`) {
 		if strings.HasSuffix(row, " | 0") {
 			t.Errorf("channel_state says %s was stored but it has no messages", row)
 		}
@@ -692,7 +658,7 @@ func TestIngestExportCancelled(t *testing.T) {
 	if _, err := ingestPath(t, db, fixture, defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}
-	if n := queryStrings(t, db.DB, `SELECT count(*) FROM messages`)[0]; n != "25" {
+	if n := warehouse.Rows(t, db.DB, `SELECT count(*) FROM messages`)[0]; n != "25" {
 		t.Errorf("after the rerun %s messages; want 25", n)
 	}
 }

@@ -147,5 +147,5 @@ func TestIngestSlackSurvivesKills(t *testing.T) {
 	if pending != 0 {
 		t.Errorf("%d channels left with an unfinished pass", pending)
 	}
-	t.Logf("%d of %d runs killed; runs recorded: %q", killed, kills, queryStrings(t, db.DB, `SELECT status, count(*) FROM ingest_runs GROUP BY 1 ORDER BY 1`))
+	t.Logf("%d of %d runs killed; runs recorded: %q", killed, kills, warehouse.Rows(t, db.DB, `SELECT status, count(*) FROM ingest_runs GROUP BY 1 ORDER BY 1`))
 }

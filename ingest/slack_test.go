@@ -55,7 +55,7 @@ func TestIngestSlackMatchesExport(t *testing.T) {
 			want, got := contentSums(t, fromExport.DB), contentSums(t, fromAPI.DB)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("content checksums differ (-export +api):\n%s", diff)
-				if d := cmp.Diff(queryStrings(t, fromExport.DB, messageColumns), queryStrings(t, fromAPI.DB, messageColumns)); d != "" {
+				if d := cmp.Diff(warehouse.Rows(t, fromExport.DB, messageColumns), warehouse.Rows(t, fromAPI.DB, messageColumns)); d != "" {
 					t.Errorf("messages (-export +api):\n%s", d)
 				}
 			}
@@ -75,7 +75,7 @@ func TestIngestSlackMatchesExportOnSampleWorkspace(t *testing.T) {
 	fromExport, fromAPI, _ := exportAndAPI(t, filepath.Join(dir, "export"))
 	if diff := cmp.Diff(contentSums(t, fromExport.DB), contentSums(t, fromAPI.DB)); diff != "" {
 		t.Errorf("content checksums differ (-export +api):\n%s", diff)
-		if d := cmp.Diff(queryStrings(t, fromExport.DB, messageColumns), queryStrings(t, fromAPI.DB, messageColumns)); d != "" {
+		if d := cmp.Diff(warehouse.Rows(t, fromExport.DB, messageColumns), warehouse.Rows(t, fromAPI.DB, messageColumns)); d != "" {
 			t.Errorf("messages (-export +api):\n%s", d)
 		}
 	}
@@ -105,7 +105,7 @@ func TestIngestSlackMatchesExportWithoutReplyMetadata(t *testing.T) {
 		return out
 	}
 	q := `SELECT channel_id, raw::VARCHAR FROM messages ORDER BY channel_id, ts`
-	if diff := cmp.Diff(strip(queryStrings(t, fromExport.DB, q)), strip(queryStrings(t, fromAPI.DB, q))); diff != "" {
+	if diff := cmp.Diff(strip(warehouse.Rows(t, fromExport.DB, q)), strip(warehouse.Rows(t, fromAPI.DB, q))); diff != "" {
 		t.Errorf("messages differ beyond reply metadata (-export +api):\n%s", diff)
 	}
 	sums := func(db *warehouse.DB) map[string]string {
@@ -222,7 +222,7 @@ func TestIngestSlackIncremental(t *testing.T) {
 		t.Errorf("fourth run: conversations.history calls per channel (-want +got):\n%s", diff)
 	}
 	want := []string{"C0002INC | true | true", "C0004INC | true | true"}
-	if got := queryStrings(t, db.DB, `SELECT channel_id, history_complete, archived_complete FROM channel_state WHERE archived_complete ORDER BY 1`); !cmp.Equal(got, want) {
+	if got := warehouse.Rows(t, db.DB, `SELECT channel_id, history_complete, archived_complete FROM channel_state WHERE archived_complete ORDER BY 1`); !cmp.Equal(got, want) {
 		t.Errorf("channel_state archived channels = %q; want %q", got, want)
 	}
 }
@@ -268,7 +268,7 @@ func TestIngestSlackSeedsFromExport(t *testing.T) {
 	if diff := cmp.Diff(before["messages"], contentSums(t, db.DB)["messages"]); diff != "" {
 		t.Errorf("the API run changed messages the export stored:\n%s", diff)
 	}
-	if got := queryStrings(t, db.DB, `SELECT DISTINCT seeded_from FROM slack_sync`); !cmp.Equal(got, []string{"export"}) {
+	if got := warehouse.Rows(t, db.DB, `SELECT DISTINCT seeded_from FROM slack_sync`); !cmp.Equal(got, []string{"export"}) {
 		t.Errorf("slack_sync.seeded_from = %q; want [export]", got)
 	}
 	f.srv.Reset()
@@ -656,7 +656,7 @@ func TestIngestSlackCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("IngestSlack = %v; want an interrupted run", err)
 	}
-	got := queryStrings(t, db.DB, `SELECT status, error FROM ingest_runs`)
+	got := warehouse.Rows(t, db.DB, `SELECT status, error FROM ingest_runs`)
 	if !cmp.Equal(got, []string{"interrupted | interrupted: context canceled"}) {
 		t.Errorf("ingest_runs = %q", got)
 	}

@@ -249,7 +249,7 @@ func dumpAll(t *testing.T, db *sql.DB) string {
 	rows.Close()
 	var b strings.Builder
 	for _, n := range names {
-		for _, r := range queryStrings(t, db, fmt.Sprintf(`SELECT COLUMNS(*)::VARCHAR FROM %q`, n)) {
+		for _, r := range warehouse.Rows(t, db, fmt.Sprintf(`SELECT COLUMNS(*)::VARCHAR FROM %q`, n)) {
 			b.WriteString(r + "\n")
 		}
 	}
@@ -382,7 +382,7 @@ func writeJSON(t testing.TB, path string, v any) {
 // syncRows returns slack_sync as "channel_id from through pass…" lines.
 func syncRows(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	return queryStrings(t, db, `SELECT channel_id, coalesce(history_from, '-'), coalesce(history_through, '-'),
+	return warehouse.Rows(t, db, `SELECT channel_id, coalesce(history_from, '-'), coalesce(history_through, '-'),
 		coalesce(pass_oldest, '-'), coalesce(pass_low, '-'), coalesce(pass_high, '-'), archived_complete FROM slack_sync ORDER BY 1`)
 }
 

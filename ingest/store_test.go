@@ -20,7 +20,7 @@ func TestStageRawStoresLikeExport(t *testing.T) {
 	}
 	// Feed the stored raw JSON back through stage_raw into a fresh warehouse.
 	var ids, raws, origins []string
-	for _, row := range queryStrings(t, fromFiles.DB, `SELECT channel_id, raw::VARCHAR FROM messages ORDER BY channel_id, ts`) {
+	for _, row := range warehouse.Rows(t, fromFiles.DB, `SELECT channel_id, raw::VARCHAR FROM messages ORDER BY channel_id, ts`) {
 		id, raw, _ := strings.Cut(row, " | ")
 		ids, raws, origins = append(ids, id), append(raws, raw), append(origins, "conversations.history")
 	}
@@ -46,7 +46,7 @@ func TestStageRawStoresLikeExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := `SELECT COLUMNS(* EXCLUDE (ingested_at, updated_at, run_id, source))::VARCHAR FROM messages ORDER BY channel_id, ts`
-	if diff := cmp.Diff(queryStrings(t, fromFiles.DB, q), queryStrings(t, fromAPI.DB, q)); diff != "" {
+	if diff := cmp.Diff(warehouse.Rows(t, fromFiles.DB, q), warehouse.Rows(t, fromAPI.DB, q)); diff != "" {
 		t.Errorf("messages staged from raw objects differ from the export's (-export +raw):\n%s", diff)
 	}
 }

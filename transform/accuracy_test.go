@@ -3,7 +3,6 @@ package transform
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -17,31 +16,6 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
-
-// truthIncident is one incident of the generator's ground truth.
-type truthIncident struct {
-	ID              string   `json:"id"`
-	Style           string   `json:"style"`
-	Source          string   `json:"source"`
-	ChannelID       string   `json:"channel_id"`
-	ThreadTS        *string  `json:"thread_ts"`
-	Title           string   `json:"title"`
-	Severity        string   `json:"severity"`
-	Service         string   `json:"service"`
-	StartedAt       *string  `json:"started_at"`
-	DeclaredAt      *string  `json:"declared_at"`
-	DetectedAt      *string  `json:"detected_at"`
-	AcknowledgedAt  *string  `json:"acknowledged_at"`
-	MitigatedAt     *string  `json:"mitigated_at"`
-	ResolvedAt      *string  `json:"resolved_at"`
-	ClosedAt        *string  `json:"closed_at"`
-	PostmortemAt    *string  `json:"postmortem_at"`
-	DetectionSource string   `json:"detection_source"`
-	Excluded        bool     `json:"excluded"`
-	RecurrenceOf    *string  `json:"recurrence_of"`
-	RegressionTest  string   `json:"regression_test"`
-	Notes           []string `json:"notes"`
-}
 
 // sampleConfig loads the configuration the generator writes for its
 // workspace: the defaults plus its service catalog, repositories and shared
@@ -82,14 +56,8 @@ func TestAccuracyAgainstGroundTruth(t *testing.T) {
 	db := ingestExport(t, filepath.Join(dir, "export"), cfg)
 	runTransform(t, db, cfg)
 
-	var truth struct {
-		Incidents []truthIncident `json:"incidents"`
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	truth, err := samplegen.LoadTruth(filepath.Join(dir, "truth.json"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &truth); err != nil {
 		t.Fatal(err)
 	}
 	rep := evaluate(t, db, truth.Incidents)
@@ -132,7 +100,7 @@ func parseTime(s *string) *time.Time {
 }
 
 // evaluate compares the incidents table with the ground truth.
-func evaluate(t *testing.T, db *warehouse.DB, truth []truthIncident) *report {
+func evaluate(t *testing.T, db *warehouse.DB, truth []samplegen.TruthIncident) *report {
 	t.Helper()
 	rows, err := db.Query(`SELECT incident_id, channel_id, coalesce(thread_ts, ''), coalesce(severity, ''), coalesce(service, ''),
 		detection_source, coalesce(recurrence_of, ''), regression_test, coalesce(exclusion_reason, ''),
@@ -192,7 +160,7 @@ func evaluate(t *testing.T, db *warehouse.DB, truth []truthIncident) *report {
 	rep.precision = float64(rep.matched) / math.Max(1, float64(rep.found))
 	rep.recall = float64(rep.matched) / math.Max(1, float64(rep.truth))
 
-	share := func(name string, ok func(ti truthIncident, f *found) (bool, bool)) {
+	share := func(name string, ok func(ti samplegen.TruthIncident, f *found) (bool, bool)) {
 		n, good := 0, 0
 		for _, ti := range truth {
 			f := matched[ti.ID]
@@ -214,7 +182,7 @@ func evaluate(t *testing.T, db *warehouse.DB, truth []truthIncident) *report {
 	}
 	for _, k := range lifecycle {
 		k := k
-		share(k, func(ti truthIncident, f *found) (bool, bool) {
+		share(k, func(ti samplegen.TruthIncident, f *found) (bool, bool) {
 			want := parseTime(map[string]*string{"started_at": ti.StartedAt, "declared_at": ti.DeclaredAt, "detected_at": ti.DetectedAt,
 				"acknowledged_at": ti.AcknowledgedAt, "mitigated_at": ti.MitigatedAt, "resolved_at": ti.ResolvedAt,
 				"closed_at": ti.ClosedAt, "postmortem_at": ti.PostmortemAt}[k])
@@ -227,13 +195,23 @@ func evaluate(t *testing.T, db *warehouse.DB, truth []truthIncident) *report {
 		rep.fields[k] = rep.other[k]
 		delete(rep.other, k)
 	}
-	share("severity", func(ti truthIncident, f *found) (bool, bool) { return !ti.Excluded, ti.Severity == f.severity })
-	share("service", func(ti truthIncident, f *found) (bool, bool) { return !ti.Excluded, ti.Service == f.service })
-	share("detection source", func(ti truthIncident, f *found) (bool, bool) {
+	share("severity", func(ti samplegen.TruthIncident, f *found) (bool, bool) {
+		want := ""
+		if ti.Severity != nil {
+			want = *ti.Severity
+		}
+		return !ti.Excluded, want == f.severity
+	})
+	share("service", func(ti samplegen.TruthIncident, f *found) (bool, bool) { return !ti.Excluded, ti.Service == f.service })
+	share("detection source", func(ti samplegen.TruthIncident, f *found) (bool, bool) {
 		return !ti.Excluded, ti.DetectionSource == f.detection
 	})
-	share("excluded", func(ti truthIncident, f *found) (bool, bool) { return true, ti.Excluded == (f.excluded != "") })
-	share("regression test", func(ti truthIncident, f *found) (bool, bool) { return true, ti.RegressionTest == f.regression })
+	share("excluded", func(ti samplegen.TruthIncident, f *found) (bool, bool) {
+		return true, ti.Excluded == (f.excluded != "")
+	})
+	share("regression test", func(ti samplegen.TruthIncident, f *found) (bool, bool) {
+		return true, ti.RegressionTest == f.regression
+	})
 
 	// Recurrence: a found pair is right when the truth says the same.
 	var tp, fp, fn int

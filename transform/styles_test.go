@@ -9,6 +9,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/aftermath-dev/aftermath/internal/config"
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
 // Each testdata/styles/*.txtar is a small handwritten Slack export in one
@@ -51,7 +52,7 @@ func TestStyles(t *testing.T) {
 				{"data_quality", `SELECT coalesce(incident_id, channel_id), problem, detail FROM data_quality ORDER BY ALL`},
 			} {
 				b.WriteString("== " + q.name + "\n")
-				for _, r := range rowsOf(t, db.DB, q.sql) {
+				for _, r := range warehouse.Rows(t, db.DB, q.sql) {
 					b.WriteString(r + "\n")
 				}
 			}

@@ -53,39 +53,6 @@ func runTransform(t *testing.T, db *warehouse.DB, cfg *config.Config) *Summary {
 	return sum
 }
 
-func rowsOf(t *testing.T, db *sql.DB, q string) []string {
-	t.Helper()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		parts := make([]string, len(cols))
-		for i, v := range vals {
-			parts[i] = "NULL"
-			if v.Valid {
-				parts[i] = v.String
-			}
-		}
-		out = append(out, strings.Join(parts, " | "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // derivedDump renders the derived tables deterministically.
 func derivedDump(t *testing.T, db *sql.DB) string {
 	t.Helper()
@@ -99,7 +66,7 @@ func derivedDump(t *testing.T, db *sql.DB) string {
 		{"data_quality", `SELECT COLUMNS(*)::VARCHAR FROM data_quality ORDER BY channel_id, incident_id, problem, detail`},
 	} {
 		fmt.Fprintf(&b, "== %s\n", q.name)
-		for _, r := range rowsOf(t, db, q.sql) {
+		for _, r := range warehouse.Rows(t, db, q.sql) {
 			b.WriteString(r + "\n")
 		}
 	}
@@ -152,7 +119,7 @@ func TestTransformIsIdempotent(t *testing.T) {
 	if diff := cmp.Diff(first, derivedDump(t, db.DB)); diff != "" {
 		t.Errorf("a second transform changed the derived tables (-first +second):\n%s", diff)
 	}
-	if n := rowsOf(t, db.DB, `SELECT count(*) FROM transform_runs`)[0]; n != "2" {
+	if n := warehouse.Rows(t, db.DB, `SELECT count(*) FROM transform_runs`)[0]; n != "2" {
 		t.Errorf("transform_runs has %s rows; want 2", n)
 	}
 }
@@ -166,7 +133,7 @@ func TestEveryTimestampHasExactlyOneEvent(t *testing.T) {
 		q := fmt.Sprintf(`SELECT i.incident_id, i.%s::VARCHAR, count(e.kind), any_value(e."at")::VARCHAR
 			FROM incidents i LEFT JOIN incident_events e ON e.incident_id = i.incident_id AND e.kind = '%s'
 			GROUP BY ALL HAVING (i.%s IS NULL) <> (count(e.kind) = 0) OR count(e.kind) > 1 OR any_value(e."at") <> i.%s`, col, kind, col, col)
-		if bad := rowsOf(t, db.DB, q); len(bad) > 0 {
+		if bad := warehouse.Rows(t, db.DB, q); len(bad) > 0 {
 			t.Errorf("%s: incidents whose timestamp and evidence disagree: %q", col, bad)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aftermath-dev/aftermath/ingest"
+	"github.com/aftermath-dev/aftermath/internal/config"
 )
 
 func newIngestCmd(d *deps) *cobra.Command {
@@ -32,15 +33,17 @@ func (f *selectionFlags) register(cmd *cobra.Command) {
 	cmd.MarkFlagsMutuallyExclusive("channels", "all-channels")
 }
 
-func (f *selectionFlags) regex() (*regexp.Regexp, error) {
-	if f.channels == "" {
-		return nil, nil
+// selection is the configuration's channel selection with the flags
+// applied.
+func (f *selectionFlags) selection(cfg *config.Config) (ingest.Selection, error) {
+	var re *regexp.Regexp
+	if f.channels != "" {
+		var err error
+		if re, err = regexp.Compile(f.channels); err != nil {
+			return ingest.Selection{}, usagef("--channels: invalid regular expression: %v", err)
+		}
 	}
-	re, err := regexp.Compile(f.channels)
-	if err != nil {
-		return nil, usagef("--channels: invalid regular expression: %v", err)
-	}
-	return re, nil
+	return ingest.NewSelection(cfg.Channels, re, f.allChannels), nil
 }
 
 type ingestExportOptions struct {
@@ -82,7 +85,7 @@ func runIngestExport(ctx context.Context, d *deps, opts *ingestExportOptions) er
 	if err != nil {
 		return err
 	}
-	re, err := opts.sel.regex()
+	sel, err := opts.sel.selection(cfg)
 	if err != nil {
 		return err
 	}
@@ -96,7 +99,7 @@ func runIngestExport(ctx context.Context, d *deps, opts *ingestExportOptions) er
 	defer db.Close()
 	res, err := ingest.IngestExport(ctx, db, ingest.ExportOptions{
 		Path:       opts.path,
-		Selection:  ingest.NewSelection(cfg.Channels, re, opts.sel.allChannels),
+		Selection:  sel,
 		BatchBytes: int64(cfg.Export.BatchMB) << 20,
 		TempDir:    os.TempDir(),
 		Now:        d.now,

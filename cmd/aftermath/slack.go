@@ -73,7 +73,7 @@ func runIngestSlack(ctx context.Context, d *deps, opts *ingestSlackOptions) erro
 	if err != nil {
 		return err
 	}
-	re, err := opts.sel.regex()
+	sel, err := opts.sel.selection(cfg)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func runIngestSlack(ctx context.Context, d *deps, opts *ingestSlackOptions) erro
 		APIURL:         apiURL,
 		Token:          token,
 		TokenSource:    source,
-		Selection:      ingest.NewSelection(cfg.Channels, re, opts.sel.allChannels),
+		Selection:      sel,
 		Join:           opts.join || cfg.Slack.Join,
 		Lookback:       cfg.Slack.Lookback.D(),
 		Since:          since,
