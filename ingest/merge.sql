@@ -4,8 +4,9 @@
 --
 -- Placeholders, filled by ingest/sql.go from constants (never from input):
 --   {{source}}  the staged objects: channel_id, doc (JSON), origin (file or API call)
---   {{param}}   redaction pattern for t=/token= query values (internal/redact)
---   {{token}}   redaction pattern for Slack tokens (internal/redact)
+--   {{redact_j}} the column j (canonical JSON text) with Slack tokens and
+--               t=/token= query values replaced (ingest/sql.go builds it
+--               from internal/redact's patterns)
 -- Parameters: the stage_* steps take the source's own parameter ($1, e.g. the
 -- list of files); the other steps take $1 = now (TIMESTAMPTZ), $2 = run_id,
 -- $3 = source ('export' or 'api').
@@ -19,10 +20,7 @@ CREATE OR REPLACE TEMP TABLE stage_msgs AS
 WITH src AS (
 	{{source}}
 ), red AS (
-	SELECT channel_id, origin, CASE
-		WHEN contains(j, 'xox') OR contains(j, 't=') OR contains(j, 'token=')
-		THEN regexp_replace(regexp_replace(j, '{{param}}', '\1REDACTED', 'g'), '{{token}}', 'REDACTED', 'g')
-		ELSE j END AS raw
+	SELECT channel_id, origin, {{redact_j}} AS raw
 	FROM (SELECT channel_id, origin, json(doc)::VARCHAR AS j FROM src)
 ), f AS (
 	SELECT channel_id, origin, raw,
@@ -179,10 +177,7 @@ CREATE OR REPLACE TEMP TABLE stage_chans AS
 WITH src AS (
 	{{source}}
 ), red AS (
-	SELECT channel_id, origin, CASE
-		WHEN contains(j, 'xox') OR contains(j, 't=') OR contains(j, 'token=')
-		THEN regexp_replace(regexp_replace(j, '{{param}}', '\1REDACTED', 'g'), '{{token}}', 'REDACTED', 'g')
-		ELSE j END AS raw
+	SELECT channel_id, origin, {{redact_j}} AS raw
 	FROM (SELECT channel_id, origin, json(doc)::VARCHAR AS j FROM src)
 )
 SELECT
@@ -221,10 +216,7 @@ CREATE OR REPLACE TEMP TABLE stage_usrs AS
 WITH src AS (
 	{{source}}
 ), red AS (
-	SELECT origin, CASE
-		WHEN contains(j, 'xox') OR contains(j, 't=') OR contains(j, 'token=')
-		THEN regexp_replace(regexp_replace(j, '{{param}}', '\1REDACTED', 'g'), '{{token}}', 'REDACTED', 'g')
-		ELSE j END AS raw
+	SELECT origin, {{redact_j}} AS raw
 	FROM (SELECT origin, json(doc)::VARCHAR AS j FROM src)
 )
 SELECT

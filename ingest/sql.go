@@ -30,6 +30,18 @@ const (
 
 var steps = parseSteps(mergeSQL)
 
+// redactJ is the SQL twin of redact.String applied to the column j: the
+// one place stored JSON is redacted, before any column is derived from it.
+var redactJ = func() string {
+	param, token := redact.SQLPatterns()
+	if strings.Contains(param+token, "'") {
+		panic("ingest: redaction patterns must not contain quotes")
+	}
+	return `CASE WHEN contains(j, 'xox') OR contains(j, 't=') OR contains(j, 'token=')
+		THEN regexp_replace(regexp_replace(j, '` + param + `', '\1REDACTED', 'g'), '` + token + `', 'REDACTED', 'g')
+		ELSE j END`
+}()
+
 // parseSteps splits merge.sql into its "-- name: X" sections.
 func parseSteps(text string) map[string]string {
 	out := map[string]string{}
@@ -59,9 +71,5 @@ func step(name, source string) string {
 	if !ok {
 		panic(fmt.Sprintf("ingest: merge.sql has no step %q", name))
 	}
-	param, token := redact.SQLPatterns()
-	if strings.Contains(param+token, "'") {
-		panic("ingest: redaction patterns must not contain quotes")
-	}
-	return strings.NewReplacer("{{source}}", source, "{{param}}", param, "{{token}}", token).Replace(s)
+	return strings.NewReplacer("{{source}}", source, "{{redact_j}}", redactJ).Replace(s)
 }

@@ -205,13 +205,9 @@ func (s *Server) conversationsHistory(q *request) reply {
 	if rep != nil {
 		return *rep
 	}
-	cursorKey, hasCursor := int64(0), false
-	if c := q.get("cursor"); c != "" {
-		k, ok := decodeTSCursor(c)
-		if !ok {
-			return errReply("invalid_cursor")
-		}
-		cursorKey, hasCursor = k, true
+	cursorKey, hasCursor, rep := tsCursor(q)
+	if rep != nil {
+		return *rep
 	}
 	member := s.isMember(id)
 	s.ws.mu.RLock()
@@ -272,13 +268,9 @@ func (s *Server) conversationsReplies(q *request) reply {
 	if rep != nil {
 		return *rep
 	}
-	cursorKey, hasCursor := int64(0), false
-	if c := q.get("cursor"); c != "" {
-		k, ok := decodeTSCursor(c)
-		if !ok {
-			return errReply("invalid_cursor")
-		}
-		cursorKey, hasCursor = k, true
+	cursorKey, hasCursor, rep := tsCursor(q)
+	if rep != nil {
+		return *rep
 	}
 	member := s.isMember(id)
 	s.mu.Lock()
@@ -399,4 +391,19 @@ func channelJSON(c *conversation, team string, member, numMembers bool) json.Raw
 		}
 	}
 	return o.bytes()
+}
+
+// tsCursor reads the cursor argument of history and replies: the ts key it
+// names, whether there was one, or an invalid_cursor reply.
+func tsCursor(q *request) (key int64, ok bool, rep *reply) {
+	c := q.get("cursor")
+	if c == "" {
+		return 0, false, nil
+	}
+	k, valid := decodeTSCursor(c)
+	if !valid {
+		r := errReply("invalid_cursor")
+		return 0, false, &r
+	}
+	return k, true, nil
 }
