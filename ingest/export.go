@@ -611,13 +611,23 @@ func (e *exportRun) loadBatch(ctx context.Context, names, ids []string) error {
 		e.Counts.FilesSkipped++
 	}
 	var paths, chans, rels []string
+	var copies []string
+	defer func() {
+		for _, c := range copies {
+			os.Remove(c)
+		}
+	}()
 	for i, n := range names {
 		p, ok := local[n]
 		if !ok {
 			continue
 		}
+		orig := p
 		if p, ok, err = e.bounded(ctx, n, p); err != nil {
 			return err
+		}
+		if p != orig {
+			copies = append(copies, p)
 		}
 		if ok {
 			paths, chans, rels = append(paths, p), append(chans, ids[i]), append(rels, n)

@@ -170,6 +170,17 @@ func IngestSlack(ctx context.Context, db *warehouse.DB, opts SlackOptions) (*Sla
 	if opts.Token == "" {
 		return nil, fmt.Errorf("%w: no token: set $SLACK_TOKEN or pass --token-file FILE", ErrAuth)
 	}
+	// A nightly job may never ingest an export again: message text that a
+	// killed export run extracted must not wait for one.
+	if db.Path != "" {
+		stale, err := removeStaleExtracts(db.Path)
+		for _, d := range stale {
+			opts.Log.Warn("removed a stale extraction folder that a killed run left", "folder", d)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("remove stale extraction folders: %w", err)
+		}
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
