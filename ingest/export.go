@@ -28,10 +28,15 @@ type ExportOptions struct {
 	Selection Selection
 	// BatchBytes bounds the day files loaded in one transaction.
 	BatchBytes int64
-	// TempDir is where a ZIP's files are extracted while they load.
+	// TempDir is where a ZIP's files are extracted while they load (and
+	// where copies of day files without their out-of-bounds messages go).
+	// Empty means next to the database, as <db>.extract-<random>: never
+	// /tmp, and a folder a killed run left there is removed by the next.
 	TempDir string
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Bounds limit what one input may cost; zero fields take the defaults.
+	Bounds Bounds
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // exportSource lists an export's files and makes them readable as local
@@ -68,38 +73,88 @@ func (d *dirSource) Close() error {
 	return nil
 }
 
-func openDir(root string) (*dirSource, error) {
-	d := &dirSource{root: root}
-	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+// openDir lists an unpacked export. Symbolic links (the root itself
+// included) are followed when they stay inside the export; others, broken
+// links and special files are skipped by name, never silently.
+func openDir(root string, b Bounds) (*dirSource, []Skip, error) {
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read export %s: %w", root, err)
+	}
+	d := &dirSource{root: real}
+	var skips []Skip
+	skip := func(name, reason string) { skips = append(skips, Skip{Kind: "file", Item: name, Reason: reason}) }
+	var walk func(dir, rel string, depth int) error
+	walk = func(dir, rel string, depth int) error {
+		entries, err := os.ReadDir(dir)
 		if err != nil {
 			return err
 		}
-		if e.Type().IsRegular() {
-			rel, err := filepath.Rel(root, p)
-			if err != nil {
-				return err
+		for _, e := range entries {
+			name := path.Join(rel, e.Name())
+			p := filepath.Join(dir, e.Name())
+			var st fs.FileInfo
+			if e.Type()&fs.ModeSymlink != 0 {
+				target, err := filepath.EvalSymlinks(p)
+				if err != nil {
+					skip(name, "broken symbolic link, not followed")
+					continue
+				}
+				if !within(real, target) {
+					skip(name, "symbolic link to "+target+", outside the export, not followed")
+					continue
+				}
+				if st, err = os.Stat(target); err != nil {
+					skip(name, "symbolic link cannot be read: "+err.Error())
+					continue
+				}
+			} else if st, err = e.Info(); err != nil {
+				skip(name, "cannot be read: "+err.Error())
+				continue
 			}
-			d.files = append(d.files, filepath.ToSlash(rel))
+			switch {
+			case st.IsDir():
+				// Links may form loops; an export is two levels deep.
+				if depth >= 8 {
+					skip(name+"/", "folder nested too deep (a symbolic link loop?), not read")
+					continue
+				}
+				if err := walk(p, name, depth+1); err != nil {
+					return err
+				}
+			case !st.Mode().IsRegular():
+				skip(name, "not a regular file (device, pipe or socket), not read")
+			case st.Size() > b.EntryBytes:
+				skip(name, fmt.Sprintf("file larger than ingest.max_entry_mb (%d MiB), not read", b.EntryBytes>>20))
+			default:
+				d.files = append(d.files, name)
+			}
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read export %s: %w", root, err)
 	}
-	return d, nil
+	if err := walk(real, "", 0); err != nil {
+		return nil, nil, fmt.Errorf("read export %s: %w", root, err)
+	}
+	return d, skips, nil
 }
 
-// openExport opens path as a directory or ZIP export.
-func openExport(p, tempDir string) (exportSource, []Skip, error) {
+// within reports whether path p (with links resolved) is root or inside it.
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// openExport opens path as a directory or ZIP export; a ZIP is extracted
+// into a folder named after base.
+func openExport(p, base string, b Bounds) (exportSource, []Skip, error) {
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %v", ErrNotExport, p, errors.Unwrap(err))
 	}
 	if st.IsDir() {
-		d, err := openDir(p)
-		return d, nil, err
+		return openDir(p, b)
 	}
-	src, skips, err := openZip(p, tempDir)
+	src, skips, err := openZip(p, base, b)
 	if errors.Is(err, errNotZip) {
 		return nil, nil, fmt.Errorf("%w: %s is neither a directory nor a ZIP file", ErrNotExport, p)
 	}
@@ -150,6 +205,24 @@ func layoutOf(files []string) exportLayout {
 	return l
 }
 
+// dataThrough is how recent the export is: the end of the day of its
+// latest day file, in any channel; nil when it has none.
+func (l exportLayout) dataThrough() any {
+	var latest string
+	for _, files := range l.folders {
+		for _, f := range files {
+			if b := path.Base(f); dayFile.MatchString(b) && b > latest {
+				latest = b
+			}
+		}
+	}
+	t, err := time.Parse("2006-01-02.json", latest)
+	if err != nil {
+		return nil
+	}
+	return t.Add(24 * time.Hour)
+}
+
 // isExport says whether the layout looks like a Slack export at all.
 func (l exportLayout) isExport() bool {
 	return l.top["channels.json"] || l.top["groups.json"] || l.top["users.json"] || l.top["org_users.json"]
@@ -163,7 +236,24 @@ func IngestExport(ctx context.Context, db *warehouse.DB, opts ExportOptions) (*R
 	if err != nil {
 		return nil, err
 	}
-	src, openSkips, err := openExport(abs, opts.TempDir)
+	opts.Bounds = opts.Bounds.orDefault()
+	base := filepath.Join(opts.TempDir, "aftermath")
+	if opts.TempDir == "" {
+		if db.Path == "" {
+			return nil, errors.New("ingest export: an in-memory warehouse needs ExportOptions.TempDir")
+		}
+		if base, err = filepath.Abs(db.Path); err != nil {
+			return nil, err
+		}
+	}
+	stale, err := removeStaleExtracts(base)
+	for _, d := range stale {
+		opts.Log.Warn("removed a stale extraction folder that a killed run left", "folder", d)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("remove stale extraction folders: %w", err)
+	}
+	src, openSkips, err := openExport(abs, base, opts.Bounds)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +283,13 @@ func IngestExport(ctx context.Context, db *warehouse.DB, opts ExportOptions) (*R
 	for _, s := range openSkips {
 		r.skip(ctx, s.Kind, s.Item, s.Reason)
 	}
-	e := &exportRun{run: r, opts: opts, src: src, layout: layout}
+	// An export is as recent as its latest day file: stored rows from a
+	// more recent run are not replaced by its copies (merge.sql).
+	if _, err := conn.ExecContext(ctx, `UPDATE ingest_runs SET data_through = ? WHERE run_id = ?`, layout.dataThrough(), r.RunID); err != nil {
+		return nil, r.finish(ctx, fmt.Errorf("record run: %w", err))
+	}
+	e := &exportRun{run: r, opts: opts, src: src, layout: layout, base: base}
+	defer e.removeScratch()
 	runErr := e.ingest(ctx)
 	if runErr != nil && ctx.Err() != nil {
 		runErr = fmt.Errorf("interrupted: %w", ctx.Err())
@@ -216,8 +312,32 @@ type exportRun struct {
 	// names maps every conversation name in channels.json/groups.json to its
 	// ID (selected or not), so folders can be told apart from unknown ones.
 	names    map[string]string
+	dupNames map[string][]string // names listed for more than one ID
 	selected map[string]bool
 	private  map[string]bool // folders of DMs and group DMs, never ingested
+	base     string          // extraction folders are named after it
+	scratch  string          // bounded copies of day files, made on demand
+	copies   int
+}
+
+// scratchDir returns the run's folder for bounded copies, making it once.
+func (e *exportRun) scratchDir() (string, error) {
+	if e.scratch == "" {
+		d, err := makeExtractDir(e.base)
+		if err != nil {
+			return "", err
+		}
+		e.scratch = d
+	}
+	return e.scratch, nil
+}
+
+func (e *exportRun) removeScratch() {
+	if e.scratch != "" {
+		if err := os.RemoveAll(e.scratch); err != nil {
+			e.log.Error("could not remove extraction folder", "folder", e.scratch, "err", err)
+		}
+	}
 }
 
 func (e *exportRun) top(name string) string { return e.layout.prefix + name }
@@ -265,6 +385,7 @@ func (e *exportRun) users(ctx context.Context) error {
 // stores the selected channels.
 func (e *exportRun) channels(ctx context.Context) error {
 	e.names = map[string]string{}
+	e.dupNames = map[string][]string{}
 	e.selected = map[string]bool{}
 	e.private = map[string]bool{}
 	for _, name := range []string{"channels.json", "groups.json"} {
@@ -294,7 +415,12 @@ func (e *exportRun) channels(ctx context.Context) error {
 					return err
 				}
 				e.Counts.ChannelsTotal++
-				e.names[cname] = id
+				if prev, ok := e.names[cname]; ok && prev != id {
+					e.dupNames[cname] = append(e.dupNames[cname], id)
+				} else {
+					e.names[cname] = id
+					e.dupNames[cname] = []string{id}
+				}
 				if e.opts.Selection.Selected(id, cname) {
 					keep = append(keep, id)
 					e.selected[id] = true
@@ -321,6 +447,13 @@ func (e *exportRun) channels(ctx context.Context) error {
 		e.Counts.FilesRead++
 	}
 	e.Counts.ChannelsSelected = len(e.selected)
+	// Slack names are unique in a workspace; a name listed for two IDs
+	// cannot say which channel its folder holds.
+	for name, ids := range e.dupNames {
+		if len(ids) < 2 {
+			delete(e.dupNames, name)
+		}
+	}
 	// Direct and group DMs are never ingested; their folders are not unknown.
 	for _, name := range []string{"dms.json", "mpims.json"} {
 		if !e.layout.top[name] {
@@ -355,9 +488,17 @@ func (e *exportRun) messages(ctx context.Context) error {
 	sort.Strings(folders)
 	for _, folder := range folders {
 		files := e.layout.folders[folder]
-		id, known := e.names[folder]
+		// Channel names are stored redacted: match the folder the same way.
+		name := clean(folder)
+		id, known := e.names[name]
 		switch {
 		case e.private[folder]:
+			continue
+		case len(e.dupNames[name]) > 1:
+			e.skip(ctx, "channel", folder+"/", fmt.Sprintf("the name is used by more than one channel (%s) in channels.json/groups.json: its folder of %d files cannot be matched to one, so its messages are not stored",
+				strings.Join(e.dupNames[name], ", "), len(files)))
+			e.Counts.ChannelsSkipped++
+			e.Counts.FilesSkipped += len(files)
 			continue
 		case !known:
 			e.skip(ctx, "channel", folder+"/", fmt.Sprintf("folder of %d files for a channel that is not in channels.json or groups.json", len(files)))
@@ -470,8 +611,25 @@ func (e *exportRun) loadBatch(ctx context.Context, names, ids []string) error {
 		e.Counts.FilesSkipped++
 	}
 	var paths, chans, rels []string
+	var copies []string
+	defer func() {
+		for _, c := range copies {
+			os.Remove(c)
+		}
+	}()
 	for i, n := range names {
-		if p, ok := local[n]; ok {
+		p, ok := local[n]
+		if !ok {
+			continue
+		}
+		orig := p
+		if p, ok, err = e.bounded(ctx, n, p); err != nil {
+			return err
+		}
+		if p != orig {
+			copies = append(copies, p)
+		}
+		if ok {
 			paths, chans, rels = append(paths, p), append(chans, ids[i]), append(rels, n)
 		}
 	}
@@ -498,6 +656,36 @@ func (e *exportRun) loadBatch(ctx context.Context, names, ids []string) error {
 		}
 	}
 	return nil
+}
+
+// bounded returns the path DuckDB should read for the day file rel (at
+// local): local itself, or a copy without the messages that break the JSON
+// bounds, each of which is skipped and named.
+func (e *exportRun) bounded(ctx context.Context, rel, local string) (string, bool, error) {
+	dir, err := e.scratchDir()
+	if err != nil {
+		return "", false, err
+	}
+	e.copies++
+	dst := filepath.Join(dir, fmt.Sprintf("bounded-%d.json", e.copies))
+	bad, elems, err := boundedCopy(local, dst, e.opts.Bounds)
+	if err != nil {
+		if pe := (*os.PathError)(nil); errors.As(err, &pe) && pe.Path == dst {
+			return "", false, fmt.Errorf("write bounded copy of %s: %w", rel, err)
+		}
+		e.skip(ctx, "file", rel, "cannot be read: "+err.Error())
+		e.Counts.FilesSkipped++
+		return "", false, nil
+	}
+	if len(bad) == 0 {
+		return local, true, nil
+	}
+	for i, n := range bad {
+		el := elems[i]
+		e.skip(ctx, "message", rel, fmt.Sprintf("message %d (bytes %d-%d) skipped: %s", n, el.start, el.end, el.problem))
+		e.Counts.MessagesSkipped++
+	}
+	return dst, true, nil
 }
 
 // storeFiles stages and merges day files in one transaction and counts what
@@ -530,9 +718,14 @@ func (e *exportRun) storeFiles(ctx context.Context, paths, chans, rels []string)
 	e.Counts.MessagesRead += res.read
 	e.Counts.MessagesNew += res.inserted
 	e.Counts.MessagesUpdated += res.updated
+	e.Counts.MessagesDuplicate += res.duplicate
 	byLocal := map[string]string{}
 	for i, p := range paths {
 		byLocal[p] = rels[i]
+	}
+	for _, d := range res.duplicates {
+		e.log.Warn("dropped duplicate copies of messages (same ts in one channel); the copy with the newest edit is kept",
+			"file", byLocal[d.origin], "copies", d.n)
 	}
 	for _, p := range res.problems {
 		e.Counts.MessagesSkipped += p.n

@@ -16,6 +16,10 @@
 -- reads it, so no column can hold a token.
 
 -- name: stage_messages
+-- A ts outside the run's window (the temp table ts_window, made by
+-- set_ts_window: before Slack existed, or more than a day after the run's
+-- clock) is a problem: stored, it would move the channel's watermark to
+-- the year 33658, or an incident's first day to 1970.
 CREATE OR REPLACE TEMP TABLE stage_msgs AS
 WITH src AS (
 	{{source}}
@@ -30,7 +34,7 @@ WITH src AS (
 			'$.text', '$.edited.ts', '$.edited.user', '$.reply_count', '$.latest_reply']) AS v,
 		json_type(raw, ['$.ts', '$.thread_ts', '$.user', '$.text', '$.subtype', '$.reply_count', '$.edited']) AS t
 	FROM red
-)
+), g AS (
 SELECT
 	channel_id, origin, raw,
 	v[1] AS ts,
@@ -61,8 +65,14 @@ SELECT
 		WHEN t[5] IS NOT NULL AND t[5] NOT IN ('VARCHAR', 'NULL') THEN 'subtype is not a string'
 		WHEN t[6] IS NOT NULL AND t[6] NOT IN ('UBIGINT', 'BIGINT', 'NULL') THEN 'reply_count is not a number'
 		WHEN t[7] IS NOT NULL AND t[7] NOT IN ('OBJECT', 'NULL') THEN 'edited is not an object'
-	END AS problem
-FROM f;
+	END AS problem0
+FROM f
+)
+SELECT g.* EXCLUDE (problem0), coalesce(problem0, CASE
+		WHEN posted_at < w.lo THEN 'ts ' || ts || ' is before Slack existed (' || strftime(w.lo, '%Y-%m-%d') || ')'
+		WHEN posted_at > w.hi THEN 'ts ' || ts || ' is more than a day after the run'
+	END) AS problem
+FROM g, ts_window w;
 
 -- name: message_problems
 SELECT origin, problem, count(*) AS n
@@ -70,9 +80,12 @@ FROM stage_msgs WHERE problem IS NOT NULL
 GROUP BY ALL ORDER BY origin, problem;
 
 -- name: count_duplicates
-SELECT count(*) FROM (
-	SELECT 1 FROM stage_msgs WHERE problem IS NULL GROUP BY channel_id, ts HAVING count(*) > 1
-);
+-- Extra copies (beyond the one kept) of each channel and ts, per origin
+-- file or API call: drop_rejected drops them.
+SELECT origin, count(*) AS n FROM (
+	SELECT origin, row_number() OVER (PARTITION BY channel_id, ts ORDER BY coalesce(epoch_us(edited_at), 0) DESC, raw DESC) AS k
+	FROM stage_msgs WHERE problem IS NULL
+) WHERE k > 1 GROUP BY origin ORDER BY origin;
 
 -- name: drop_rejected
 -- Rejected messages were counted and named; they go no further. A message
@@ -98,10 +111,16 @@ SELECT channel_id, ts, posted_at, NULL::TIMESTAMPTZ AS prev_ingested_at, 'new' A
 -- an earlier edit, or a thread parent with an earlier latest_reply, is
 -- 'older' and left alone. A tombstone over a stored message marks it
 -- deleted and keeps its content.
+--
+-- A copy from a run less recent than the run that stored the message
+-- (ingest_runs.data_through, $1 = this run's run_id) is 'older' too,
+-- whatever it holds: reactions and text changed without an edited field
+-- would otherwise regress.
 CREATE OR REPLACE TEMP TABLE stage_actions AS
 SELECT s.channel_id, s.ts, s.posted_at, m.ingested_at AS prev_ingested_at, CASE
 	WHEN m.ts IS NULL THEN 'new'
 	WHEN m.raw::VARCHAR = s.raw THEN 'same'
+	WHEN m.data_through > (SELECT data_through FROM ingest_runs WHERE run_id = $1) THEN 'older'
 	WHEN s.is_deleted AND NOT m.is_deleted THEN 'delete'
 	WHEN s.is_deleted OR m.is_deleted THEN 'same'
 	WHEN m.edited_at IS NOT NULL AND (s.edited_at IS NULL OR s.edited_at < m.edited_at) THEN 'older'
@@ -110,7 +129,8 @@ SELECT s.channel_id, s.ts, s.posted_at, m.ingested_at AS prev_ingested_at, CASE
 	END AS action
 FROM stage_msgs s
 LEFT JOIN (
-	SELECT channel_id, ts, raw, is_deleted, edited_at, latest_reply, ingested_at FROM messages
+	SELECT channel_id, ts, raw, is_deleted, edited_at, latest_reply, ingested_at, r.data_through
+	FROM messages LEFT JOIN ingest_runs r USING (run_id)
 	WHERE channel_id IN (SELECT channel_id FROM channel_state WHERE channel_id IN (SELECT DISTINCT channel_id FROM stage_msgs))
 ) m ON m.channel_id = s.channel_id AND m.ts = s.ts;
 
@@ -196,10 +216,14 @@ WHERE json_type(raw) = 'OBJECT' AND json_extract_string(raw, '$.id') IS NOT NULL
 QUALIFY row_number() OVER (PARTITION BY json_extract_string(raw, '$.id') ORDER BY origin, raw) = 1;
 
 -- name: plan_channels
+-- $1 = this run's run_id. A copy from a less recent run than the one that
+-- stored the channel is 'older' and left alone (topics, archive flags).
 CREATE OR REPLACE TEMP TABLE stage_chan_actions AS
 SELECT s.*, c.first_seen_at AS prev_first_seen_at,
-	CASE WHEN c.channel_id IS NULL THEN 'new' WHEN c.raw::VARCHAR = s.raw THEN 'same' ELSE 'update' END AS action
-FROM stage_chans s LEFT JOIN channels c ON c.channel_id = s.channel_id;
+	CASE WHEN c.channel_id IS NULL THEN 'new' WHEN c.raw::VARCHAR = s.raw THEN 'same'
+		WHEN r.data_through > (SELECT data_through FROM ingest_runs WHERE run_id = $1) THEN 'older'
+		ELSE 'update' END AS action
+FROM stage_chans s LEFT JOIN channels c ON c.channel_id = s.channel_id LEFT JOIN ingest_runs r ON r.run_id = c.run_id;
 
 -- name: delete_updated_channels
 DELETE FROM channels c USING stage_chan_actions s WHERE s.action = 'update' AND c.channel_id = s.channel_id;
@@ -235,10 +259,13 @@ WHERE json_type(raw) = 'OBJECT' AND json_extract_string(raw, '$.id') IS NOT NULL
 QUALIFY row_number() OVER (PARTITION BY json_extract_string(raw, '$.id') ORDER BY origin, raw) = 1;
 
 -- name: plan_users
+-- $1 = this run's run_id; the same recency guard as plan_channels.
 CREATE OR REPLACE TEMP TABLE stage_usr_actions AS
 SELECT s.*, u.first_seen_at AS prev_first_seen_at,
-	CASE WHEN u.user_id IS NULL THEN 'new' WHEN u.raw::VARCHAR = s.raw THEN 'same' ELSE 'update' END AS action
-FROM stage_usrs s LEFT JOIN users u ON u.user_id = s.user_id;
+	CASE WHEN u.user_id IS NULL THEN 'new' WHEN u.raw::VARCHAR = s.raw THEN 'same'
+		WHEN r.data_through > (SELECT data_through FROM ingest_runs WHERE run_id = $1) THEN 'older'
+		ELSE 'update' END AS action
+FROM stage_usrs s LEFT JOIN users u ON u.user_id = s.user_id LEFT JOIN ingest_runs r ON r.run_id = u.run_id;
 
 -- name: delete_updated_users
 DELETE FROM users u USING stage_usr_actions s WHERE s.action = 'update' AND u.user_id = s.user_id;
@@ -249,3 +276,40 @@ INSERT INTO users (user_id, team_id, name, real_name, display_name, is_bot, is_a
 SELECT user_id, team_id, name, real_name, display_name, is_bot, is_app_user, deleted, tz,
 	raw, $3, coalesce(prev_first_seen_at, $1), $1, $2
 FROM stage_usr_actions WHERE action IN ('new', 'update');
+
+-- name: set_ts_window
+-- $1 = the earliest plausible message time, $2 = the latest (the run's
+-- clock plus a day). Read by stage_messages and repair_watermarks.
+CREATE OR REPLACE TEMP TABLE ts_window AS SELECT $1::TIMESTAMPTZ AS lo, $2::TIMESTAMPTZ AS hi;
+
+-- name: frozen_channels
+-- Channels whose watermark a ts outside the window moved (stored before
+-- ingest refused such a ts): each is repaired by repair_watermarks.
+SELECT channel_id FROM channel_state, ts_window w
+WHERE TRY_CAST(newest_ts AS DECIMAL(18, 6)) > epoch(w.hi) OR TRY_CAST(oldest_ts AS DECIMAL(18, 6)) < epoch(w.lo)
+UNION
+SELECT channel_id FROM slack_sync, ts_window w
+WHERE TRY_CAST(history_through AS DECIMAL(18, 6)) > epoch(w.hi) OR TRY_CAST(pass_high AS DECIMAL(18, 6)) > epoch(w.hi)
+ORDER BY 1;
+
+-- name: repair_watermarks
+-- Moves frozen watermarks back to the newest (oldest) stored message inside
+-- the window, so the next run fetches what the frozen one never asked for.
+-- Messages outside the window stay stored (ingest never deletes); analysts
+-- find them with posted_at.
+UPDATE channel_state cs SET
+	newest_ts = coalesce(r.newest_ts, cs.newest_ts), oldest_ts = coalesce(r.oldest_ts, cs.oldest_ts)
+FROM (
+	SELECT m.channel_id, arg_max(m.ts, m.posted_at) AS newest_ts, arg_min(m.ts, m.posted_at) AS oldest_ts
+	FROM messages m, ts_window w WHERE m.posted_at BETWEEN w.lo AND w.hi GROUP BY m.channel_id
+) r, ts_window w
+WHERE r.channel_id = cs.channel_id
+	AND (TRY_CAST(cs.newest_ts AS DECIMAL(18, 6)) > epoch(w.hi) OR TRY_CAST(cs.oldest_ts AS DECIMAL(18, 6)) < epoch(w.lo));
+
+-- name: repair_sync
+UPDATE slack_sync s SET
+	history_through = CASE WHEN TRY_CAST(s.history_through AS DECIMAL(18, 6)) > epoch(w.hi) THEN cs.newest_ts ELSE s.history_through END,
+	pass_high = CASE WHEN TRY_CAST(s.pass_high AS DECIMAL(18, 6)) > epoch(w.hi) THEN cs.newest_ts ELSE s.pass_high END
+FROM channel_state cs, ts_window w
+WHERE cs.channel_id = s.channel_id
+	AND (TRY_CAST(s.history_through AS DECIMAL(18, 6)) > epoch(w.hi) OR TRY_CAST(s.pass_high AS DECIMAL(18, 6)) > epoch(w.hi));

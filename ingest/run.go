@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,11 +39,14 @@ type Counts struct {
 	MessagesNew      int64
 	MessagesUpdated  int64
 	MessagesSkipped  int64
-	Users            int
-	APICalls         map[string]int
-	RateLimited      int
-	Retries          int
-	WaitSeconds      float64
+	// MessagesDuplicate counts extra copies of a message (same channel and
+	// ts) in one batch, dropped; the copy with the newest edit is kept.
+	MessagesDuplicate int64
+	Users             int
+	APICalls          map[string]int
+	RateLimited       int
+	Retries           int
+	WaitSeconds       float64
 }
 
 // Result is what a run did.
@@ -79,12 +83,73 @@ func startRun(ctx context.Context, conn *sql.Conn, kind, source string, now func
 		return nil, fmt.Errorf("record run: %w", err)
 	}
 	err := conn.QueryRowContext(ctx,
-		`INSERT INTO ingest_runs (run_id, kind, source, started_at, status) VALUES (nextval('ingest_run_seq'), ?, ?, ?, 'running') RETURNING run_id`,
-		kind, clean(source), r.start).Scan(&r.RunID)
+		`INSERT INTO ingest_runs (run_id, kind, source, started_at, status, data_through) VALUES (nextval('ingest_run_seq'), ?, ?, ?, 'running', ?) RETURNING run_id`,
+		kind, clean(source), r.start, r.start).Scan(&r.RunID)
 	if err != nil {
 		return nil, fmt.Errorf("record run: %w", err)
 	}
+	if err := r.tsWindow(ctx); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// SlackEpoch is the earliest plausible message time: Slack did not exist
+// before 2013. A ts before it, or more than tsFuture after the run's clock,
+// is refused (skipped and named).
+var SlackEpoch = time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const tsFuture = 24 * time.Hour
+
+// tsProblem says why a message ts is outside the run's window, or "".
+// Callers have checked its shape.
+func tsProblem(ts string, now time.Time) string {
+	sec, _, _ := strings.Cut(ts, ".")
+	n, err := strconv.ParseInt(sec, 10, 64)
+	switch {
+	case err != nil:
+		return "ts is missing or not a Slack timestamp string"
+	case n < SlackEpoch.Unix():
+		return "ts " + ts + " is before Slack existed (" + SlackEpoch.Format("2006-01-02") + ")"
+	case n > now.Add(tsFuture).Unix():
+		return "ts " + ts + " is more than a day after the run"
+	}
+	return ""
+}
+
+// tsWindow records the run's plausible ts window for the merge steps, and
+// repairs watermarks that a ts outside it moved before ingest refused such
+// a ts (a channel "frozen" in the year 33658 would otherwise never fetch
+// again).
+func (r *run) tsWindow(ctx context.Context) error {
+	if _, err := r.conn.ExecContext(ctx, step("set_ts_window", ""), SlackEpoch, r.start.Add(tsFuture)); err != nil {
+		return fmt.Errorf("set ts window: %w", err)
+	}
+	rows, err := r.conn.QueryContext(ctx, step("frozen_channels", ""))
+	if err != nil {
+		return fmt.Errorf("check watermarks: %w", err)
+	}
+	var frozen []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		frozen = append(frozen, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(frozen) == 0 {
+		return err
+	}
+	for _, name := range []string{"repair_watermarks", "repair_sync"} {
+		if _, err := r.conn.ExecContext(ctx, step(name, "")); err != nil {
+			return fmt.Errorf("repair watermarks (%s): %w", name, err)
+		}
+	}
+	r.log.Warn("moved watermarks back from a ts outside the plausible window (stored by an older version); the messages stay stored",
+		"channels", strings.Join(frozen, ", "))
+	return nil
 }
 
 // skip records an input the run could not use, at once, so it survives a
@@ -135,12 +200,12 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 		finished_at = ?, status = ?, channels_total = ?, channels_selected = ?, channels_done = ?,
 		channels_skipped = ?, files_read = ?, files_skipped = ?, messages_read = ?, messages_new = ?,
 		messages_updated = ?, messages_skipped = ?, users = ?, api_calls = ?, rate_limited = ?,
-		retries = ?, wait_seconds = ?, error = ?
+		retries = ?, wait_seconds = ?, error = ?, messages_duplicate = ?
 		WHERE run_id = ?`,
 		r.now(), r.Status, c.ChannelsTotal, c.ChannelsSelected, c.ChannelsDone,
 		c.ChannelsSkipped, c.FilesRead, c.FilesSkipped, c.MessagesRead, c.MessagesNew,
 		c.MessagesUpdated, c.MessagesSkipped, c.Users, calls, c.RateLimited,
-		c.Retries, c.WaitSeconds, msg, r.RunID)
+		c.Retries, c.WaitSeconds, msg, c.MessagesDuplicate, r.RunID)
 	if err != nil {
 		err = fmt.Errorf("record run %d: %w", r.RunID, err)
 		if runErr != nil {
@@ -176,11 +241,7 @@ func summarizeSkips(skips []Skip) string {
 	sort.Strings(kinds)
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
-		noun := k
-		if byKind[k] != 1 {
-			noun += "s"
-		}
-		parts[i] = fmt.Sprintf("%d %s", byKind[k], noun)
+		parts[i] = fmt.Sprintf("%d %s", byKind[k], plural(int64(byKind[k]), k))
 	}
 	first := skips[0]
 	return fmt.Sprintf("skipped %s (first: %s: %s); see ingest_skips for run details", strings.Join(parts, ", "), first.Item, first.Reason)

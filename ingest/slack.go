@@ -40,6 +40,9 @@ func slackStep(name string) string {
 
 // SlackOptions configure IngestSlack. Zero values take the defaults noted.
 type SlackOptions struct {
+	// Bounds limit one message (size, JSON depth); zero fields take the
+	// defaults.
+	Bounds Bounds
 	// APIURL is the Web API base URL, ending in "/" (https://slack.com/api/).
 	APIURL string
 	// Token is the bot token; TokenSource names where it came from
@@ -141,6 +144,7 @@ func (o SlackOptions) withDefaults() SlackOptions {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	o.Bounds = o.Bounds.orDefault()
 	return o
 }
 
@@ -165,6 +169,17 @@ func IngestSlack(ctx context.Context, db *warehouse.DB, opts SlackOptions) (*Sla
 	opts.Token = strings.TrimSpace(opts.Token)
 	if opts.Token == "" {
 		return nil, fmt.Errorf("%w: no token: set $SLACK_TOKEN or pass --token-file FILE", ErrAuth)
+	}
+	// A nightly job may never ingest an export again: message text that a
+	// killed export run extracted must not wait for one.
+	if db.Path != "" {
+		stale, err := removeStaleExtracts(db.Path)
+		for _, d := range stale {
+			opts.Log.Warn("removed a stale extraction folder that a killed run left", "folder", d)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("remove stale extraction folders: %w", err)
+		}
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -891,6 +906,8 @@ func (s *slackRun) store(ctx context.Context, c *slackChannel, b *msgBatch, st s
 	s.Counts.MessagesRead += res.read
 	s.Counts.MessagesNew += res.inserted
 	s.Counts.MessagesUpdated += res.updated
+	// Reply pages repeat their parent: duplicates are normal here.
+	s.Counts.MessagesDuplicate += res.duplicate
 	for _, p := range res.problems {
 		s.Counts.MessagesSkipped += p.n
 	}
@@ -965,7 +982,16 @@ func (s *slackRun) validate(ctx context.Context, c *slackChannel, items []json.R
 	out := make([]slackMessage, 0, len(items))
 	problems := map[string]int64{}
 	for _, it := range items {
-		m, problem := parseSlackMessage(it)
+		// The JSON bounds first: a message nested 100,000 deep is not
+		// even parsed.
+		var m slackMessage
+		problem := messageProblem(it, s.opts.Bounds)
+		if problem == "" {
+			m, problem = parseSlackMessage(it)
+		}
+		if problem == "" {
+			problem = tsProblem(m.ts, s.start)
+		}
 		if problem != "" {
 			problems[problem]++
 			continue
@@ -1041,9 +1067,13 @@ func isObject(raw json.RawMessage) bool {
 	return false
 }
 
+// plural is noun for one, else its English plural (entry → entries).
 func plural(n int64, noun string) string {
-	if n == 1 {
+	switch {
+	case n == 1:
 		return noun
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+		return noun[:len(noun)-1] + "ies"
 	}
 	return noun + "s"
 }

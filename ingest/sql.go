@@ -33,13 +33,15 @@ var steps = parseSteps(mergeSQL)
 // redactJ is the SQL twin of redact.String applied to the column j: the
 // one place stored JSON is redacted, before any column is derived from it.
 var redactJ = func() string {
-	param, token := redact.SQLPatterns()
-	if strings.Contains(param+token, "'") {
-		panic("ingest: redaction patterns must not contain quotes")
+	prefilter, patterns := redact.SQLPatterns()
+	expr := "j"
+	for _, p := range patterns {
+		if strings.Contains(p.Match+p.Replace, "'") {
+			panic("ingest: redaction patterns must not contain quotes")
+		}
+		expr = "regexp_replace(" + expr + ", '" + p.Match + "', '" + p.Replace + "', 'g')"
 	}
-	return `CASE WHEN contains(j, 'xox') OR contains(j, 't=') OR contains(j, 'token=')
-		THEN regexp_replace(regexp_replace(j, '` + param + `', '\1REDACTED', 'g'), '` + token + `', 'REDACTED', 'g')
-		ELSE j END`
+	return "CASE WHEN regexp_matches(j, '" + prefilter + "') THEN " + expr + " ELSE j END"
 }()
 
 // parseSteps splits merge.sql into its "-- name: X" sections.

@@ -35,6 +35,10 @@ type problem struct {
 type mergeResult struct {
 	read, inserted, updated, deleted, unchanged, older int64
 	problems                                           []problem
+	// duplicate counts the extra copies of a message (same channel and ts)
+	// that were dropped, per origin in duplicates.
+	duplicate  int64
+	duplicates []problem
 }
 
 // mergeMessages stores the messages staged in stage_msgs (by the
@@ -62,10 +66,25 @@ func mergeMessages(ctx context.Context, tx execer, a mergeArgs) (mergeResult, er
 	if err := rows.Err(); err != nil {
 		return res, err
 	}
-	var dups int64
-	if err := tx.QueryRowContext(ctx, step("count_duplicates", "")).Scan(&dups); err != nil {
+	rows, err = tx.QueryContext(ctx, step("count_duplicates", ""))
+	if err != nil {
 		return res, fmt.Errorf("check staged messages: %w", err)
 	}
+	for rows.Next() {
+		var d problem
+		if err := rows.Scan(&d.origin, &d.n); err != nil {
+			rows.Close()
+			return res, err
+		}
+		d.problem = "duplicate"
+		res.duplicates = append(res.duplicates, d)
+		res.duplicate += d.n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+	dups := res.duplicate
 	if dups > 0 || len(res.problems) > 0 {
 		if _, err := tx.ExecContext(ctx, step("drop_rejected", "")); err != nil {
 			return res, fmt.Errorf("drop rejected messages: %w", err)
@@ -89,7 +108,7 @@ func mergeMessages(ctx context.Context, tx execer, a mergeArgs) (mergeResult, er
 		}
 		return res, nil
 	}
-	if _, err := tx.ExecContext(ctx, step("plan_messages", "")); err != nil {
+	if _, err := tx.ExecContext(ctx, step("plan_messages", ""), a.runID); err != nil {
 		return res, fmt.Errorf("plan message merge: %w", err)
 	}
 	rows, err = tx.QueryContext(ctx, step("count_actions", ""))
@@ -176,6 +195,8 @@ func argsFor(name string, a mergeArgs) []any {
 	switch name {
 	case "insert_messages", "insert_all_messages", "mark_deleted", "insert_channel_state", "insert_channels", "insert_users":
 		return a.list()
+	case "plan_channels", "plan_users":
+		return []any{a.runID}
 	}
 	return nil
 }

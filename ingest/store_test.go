@@ -32,6 +32,9 @@ func TestStageRawStoresLikeExport(t *testing.T) {
 	}
 	defer conn.Close()
 	args := mergeArgs{now: testNow, runID: 1, source: "export"}
+	if _, err := conn.ExecContext(ctx, step("set_ts_window", ""), SlackEpoch, testNow.Add(tsFuture)); err != nil {
+		t.Fatal(err)
+	}
 	err = warehouse.InTx(ctx, conn, func(tx *sql.Tx) error {
 		if err := stageRaw(ctx, tx, ids, raws, origins); err != nil {
 			return err

@@ -3,7 +3,6 @@ package ingest
 import (
 	"archive/zip"
 	"bufio"
-	"bytes"
 	"compress/flate"
 	"encoding/binary"
 	"errors"
@@ -29,12 +28,103 @@ func safeEntryName(name string) (string, error) {
 	case len(name) >= 2 && name[1] == ':':
 		return "", errors.New("drive-letter path")
 	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return "", errors.New("control character in name (NUL or similar)")
+		}
+	}
 	for _, part := range strings.Split(name, "/") {
 		if part == ".." {
 			return "", errors.New("path escapes the export with ..")
 		}
+		if len(part) > 255 {
+			return "", errors.New("a path element longer than 255 bytes")
+		}
 	}
 	return path.Clean(name), nil
+}
+
+// Bounds limit what one input may cost (config section ingest). An input
+// past a bound is skipped and named; the rest of the run goes on.
+type Bounds struct {
+	EntryBytes   int64 // one export file, expanded
+	TotalBytes   int64 // a whole ZIP export, expanded
+	Ratio        int64 // expanded ÷ compressed, for entries over ratioFloor
+	MessageBytes int   // one message object
+	Depth        int   // JSON nesting of one message
+}
+
+// DefaultBounds are the built-in configuration's bounds.
+func DefaultBounds() Bounds {
+	return Bounds{EntryBytes: 1 << 30, TotalBytes: 256 << 30, Ratio: 200, MessageBytes: 1 << 20, Depth: 64}
+}
+
+func (b Bounds) orDefault() Bounds {
+	d := DefaultBounds()
+	if b.EntryBytes <= 0 {
+		b.EntryBytes = d.EntryBytes
+	}
+	if b.TotalBytes <= 0 {
+		b.TotalBytes = d.TotalBytes
+	}
+	if b.Ratio <= 0 {
+		b.Ratio = d.Ratio
+	}
+	if b.MessageBytes <= 0 {
+		b.MessageBytes = d.MessageBytes
+	}
+	if b.Depth <= 0 {
+		b.Depth = d.Depth
+	}
+	return b
+}
+
+// ratioFloor: smaller entries are never refused for their ratio (a tiny
+// file of blanks compresses well and costs nothing).
+const ratioFloor = 1 << 20
+
+func (b Bounds) entryReason() string {
+	return fmt.Sprintf("ZIP entry expands to more than ingest.max_entry_mb (%d MiB): not extracted", b.EntryBytes>>20)
+}
+
+func (b Bounds) totalReason() string {
+	return fmt.Sprintf("the export expands to more than ingest.max_total_mb (%d MiB) in all: entry not extracted", b.TotalBytes>>20)
+}
+
+// checkEntry says why an entry of these declared sizes must not be
+// extracted, or "". total is what the export's earlier entries declared.
+func (b Bounds) checkEntry(usize, csize uint64, total int64) string {
+	switch {
+	case usize > uint64(b.EntryBytes):
+		return b.entryReason()
+	case usize > ratioFloor && (csize == 0 || usize/csize > uint64(b.Ratio)):
+		ratio := "infinitely many"
+		if csize > 0 {
+			ratio = fmt.Sprint(usize / csize)
+		}
+		return fmt.Sprintf("ZIP entry expands %s times its compressed size, more than ingest.max_ratio (%d): not extracted (a ZIP bomb?)", ratio, b.Ratio)
+	case total+int64(usize) > b.TotalBytes:
+		return b.totalReason()
+	}
+	return ""
+}
+
+// errTooBig reports an entry that expanded past a bound while it was read.
+type errTooBig struct{ reason string }
+
+func (e *errTooBig) Error() string { return e.reason }
+
+// copyBounded copies at most limit bytes from r to w, and fails with
+// errTooBig (reason) when r holds more.
+func copyBounded(w io.Writer, r io.Reader, limit int64, reason string) (int64, error) {
+	n, err := io.Copy(w, io.LimitReader(r, limit+1))
+	if err != nil {
+		return n, err
+	}
+	if n > limit {
+		return n, &errTooBig{reason}
+	}
+	return n, nil
 }
 
 // zipSource serves an export packed in a ZIP file, extracting the files a
@@ -45,6 +135,7 @@ type zipSource struct {
 	entries map[string]*zip.File
 	files   []string
 	tmp     string
+	bounds  Bounds
 }
 
 func (z *zipSource) Files() []string { return z.files }
@@ -60,8 +151,12 @@ func (z *zipSource) Local(rel []string) (map[string]string, []Skip, func(), erro
 	}
 	for _, name := range rel {
 		dst := filepath.Join(z.tmp, filepath.FromSlash(name))
-		if err := extractZipFile(z.entries[name], dst); err != nil {
+		if err := extractZipFile(z.entries[name], dst, z.bounds); err != nil {
 			os.Remove(dst)
+			if big := (*errTooBig)(nil); errors.As(err, &big) {
+				skips = append(skips, Skip{Kind: "entry", Item: name, Reason: big.reason})
+				continue
+			}
 			if pe := (*os.PathError)(nil); errors.As(err, &pe) {
 				// The disk, not the archive: stop rather than skip.
 				release()
@@ -76,7 +171,7 @@ func (z *zipSource) Local(rel []string) (map[string]string, []Skip, func(), erro
 	return local, skips, release, nil
 }
 
-func extractZipFile(f *zip.File, dst string) error {
+func extractZipFile(f *zip.File, dst string, b Bounds) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
 	}
@@ -89,7 +184,7 @@ func extractZipFile(f *zip.File, dst string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, rc); err != nil {
+	if _, err := copyBounded(out, rc, b.EntryBytes, b.entryReason()); err != nil {
 		out.Close()
 		return err
 	}
@@ -104,10 +199,10 @@ func (z *zipSource) Close() error {
 // openZip opens an export ZIP. Unsafe entry names are returned as skips. A
 // ZIP whose central directory is missing or damaged (a truncated download)
 // is recovered by scanning its entries in order (see recoverZip).
-func openZip(zipPath, tempDir string) (exportSource, []Skip, error) {
-	tmp, err := os.MkdirTemp(tempDir, "aftermath-export-")
+func openZip(zipPath, base string, b Bounds) (exportSource, []Skip, error) {
+	tmp, err := makeExtractDir(base)
 	if err != nil {
-		return nil, nil, fmt.Errorf("make temporary folder: %w", err)
+		return nil, nil, err
 	}
 	r, err := zip.OpenReader(zipPath)
 	if err != nil {
@@ -115,15 +210,16 @@ func openZip(zipPath, tempDir string) (exportSource, []Skip, error) {
 			os.RemoveAll(tmp)
 			return nil, nil, fmt.Errorf("open %s: %w", zipPath, err)
 		}
-		src, skips, rerr := recoverZip(zipPath, tmp)
+		src, skips, rerr := recoverZip(zipPath, tmp, b)
 		if rerr != nil {
 			os.RemoveAll(tmp)
 			return nil, nil, rerr
 		}
 		return src, skips, nil
 	}
-	z := &zipSource{zipPath: zipPath, r: r, entries: map[string]*zip.File{}, tmp: tmp}
+	z := &zipSource{zipPath: zipPath, r: r, entries: map[string]*zip.File{}, tmp: tmp, bounds: b}
 	var skips []Skip
+	var total int64
 	for _, f := range r.File {
 		if f.FileInfo().IsDir() {
 			continue
@@ -141,6 +237,14 @@ func openZip(zipPath, tempDir string) (exportSource, []Skip, error) {
 			skips = append(skips, Skip{Kind: "entry", Item: f.Name, Reason: "duplicate entry, the first one is used"})
 			continue
 		}
+		// The central directory's sizes are checked before anything is
+		// written; extraction enforces them again (archive/zip fails an
+		// entry that expands past its declared size).
+		if reason := b.checkEntry(f.UncompressedSize64, f.CompressedSize64, total); reason != "" {
+			skips = append(skips, Skip{Kind: "entry", Item: name, Reason: reason})
+			continue
+		}
+		total += int64(f.UncompressedSize64)
 		z.entries[name] = f
 		z.files = append(z.files, name)
 	}
@@ -158,9 +262,12 @@ const (
 var errNotZip = errors.New("not a ZIP archive")
 
 // recoverZip extracts every complete entry of a ZIP whose central directory
-// cannot be read, by walking the local file headers from the start. The
-// first incomplete entry ends the walk; everything before it is kept.
-func recoverZip(zipPath, tmp string) (exportSource, []Skip, error) {
+// cannot be read, by walking the local file headers from the start. Each
+// entry is streamed to its file under the bounds, never held in memory. The
+// first incomplete entry ends the walk, and so does an entry past a bound
+// (its compressed end cannot be found without expanding it); everything
+// before it is kept.
+func recoverZip(zipPath, tmp string, b Bounds) (exportSource, []Skip, error) {
 	f, err := os.Open(zipPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", zipPath, err)
@@ -169,6 +276,7 @@ func recoverZip(zipPath, tmp string) (exportSource, []Skip, error) {
 	br := bufio.NewReaderSize(f, 1<<20)
 	var skips []Skip
 	var files []string
+	var total int64
 	seen := map[string]bool{}
 	stop := func(reason string) {
 		skips = append(skips, Skip{Kind: "export", Item: filepath.Base(zipPath),
@@ -229,24 +337,68 @@ func recoverZip(zipPath, tmp string) (exportSource, []Skip, error) {
 			stop(fmt.Sprintf("entry %q uses a layout that cannot be scanned (method %d)", rawName, method))
 			return finishRecovered(tmp, files, skips)
 		}
-		var buf bytes.Buffer
-		n, err := io.Copy(&buf, body)
+		isDir := strings.HasSuffix(rawName, "/")
+		name, nameErr := safeEntryName(rawName)
+		// Where the entry's bytes go: its file, or nowhere for directories,
+		// unsafe names and duplicates (their bytes must still be read to
+		// find the next entry).
+		var dst string
+		var out io.Writer = io.Discard
+		var file *os.File
+		if !isDir && nameErr == nil && !seen[name] {
+			dst = filepath.Join(tmp, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+				return nil, nil, fmt.Errorf("extract %s: %w", name, err)
+			}
+			if file, err = os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); err != nil {
+				return nil, nil, fmt.Errorf("extract %s: %w", name, err)
+			}
+			out = file
+		}
+		sum := crc32.NewIEEE()
+		limit, reason := b.EntryBytes, b.entryReason()
+		if left := b.TotalBytes - total; left < limit {
+			limit, reason = left, b.totalReason()
+		}
+		n, err := copyBounded(io.MultiWriter(out, sum), body, limit, reason)
+		if file != nil {
+			if cerr := file.Close(); err == nil && cerr != nil {
+				return nil, nil, fmt.Errorf("extract %s: %w", name, cerr)
+			}
+		}
+		if pe := (*os.PathError)(nil); errors.As(err, &pe) {
+			return nil, nil, fmt.Errorf("extract %s: %w", name, err)
+		}
+		if big := (*errTooBig)(nil); errors.As(err, &big) {
+			if dst != "" {
+				os.Remove(dst)
+			}
+			skips = append(skips, Skip{Kind: "entry", Item: rawName, Reason: big.reason})
+			stop(fmt.Sprintf("entry %q is past a bound, so the entries after it cannot be found", rawName))
+			break
+		}
 		if err == nil && method == zip.Store && uint64(n) != csize {
 			err = io.ErrUnexpectedEOF
 		}
 		if err != nil {
+			if dst != "" {
+				os.Remove(dst)
+			}
 			stop(fmt.Sprintf("entry %q is cut off", rawName))
 			break
 		}
+		total += n
 		if hasDesc {
 			var d [16]byte
 			if _, err := io.ReadFull(br, d[:4]); err != nil {
+				os.Remove(dst)
 				stop(fmt.Sprintf("entry %q is cut off", rawName))
 				break
 			}
 			rest := 8
 			if binary.LittleEndian.Uint32(d[:4]) == sigDataDesc {
 				if _, err := io.ReadFull(br, d[4:8]); err != nil {
+					os.Remove(dst)
 					stop(fmt.Sprintf("entry %q is cut off", rawName))
 					break
 				}
@@ -255,37 +407,57 @@ func recoverZip(zipPath, tmp string) (exportSource, []Skip, error) {
 				crc = binary.LittleEndian.Uint32(d[:4])
 			}
 			if _, err := io.ReadFull(br, d[8:8+rest]); err != nil {
+				os.Remove(dst)
 				stop(fmt.Sprintf("entry %q is cut off", rawName))
 				break
 			}
 		}
-		if strings.HasSuffix(rawName, "/") {
+		switch {
+		case isDir:
 			continue
-		}
-		if crc32.ChecksumIEEE(buf.Bytes()) != crc {
-			skips = append(skips, Skip{Kind: "entry", Item: rawName, Reason: "damaged ZIP entry: checksum mismatch"})
+		case nameErr != nil:
+			skips = append(skips, Skip{Kind: "entry", Item: rawName, Reason: "unsafe ZIP entry name, not extracted: " + nameErr.Error()})
 			continue
-		}
-		name, err := safeEntryName(rawName)
-		if err != nil {
-			skips = append(skips, Skip{Kind: "entry", Item: rawName, Reason: "unsafe ZIP entry name, not extracted: " + err.Error()})
-			continue
-		}
-		if seen[name] {
+		case seen[name]:
 			skips = append(skips, Skip{Kind: "entry", Item: rawName, Reason: "duplicate entry, the first one is used"})
 			continue
-		}
-		dst := filepath.Join(tmp, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			return nil, nil, fmt.Errorf("extract %s: %w", name, err)
-		}
-		if err := os.WriteFile(dst, buf.Bytes(), 0o600); err != nil {
-			return nil, nil, fmt.Errorf("extract %s: %w", name, err)
+		case sum.Sum32() != crc:
+			os.Remove(dst)
+			skips = append(skips, Skip{Kind: "entry", Item: rawName, Reason: "damaged ZIP entry: checksum mismatch"})
+			continue
 		}
 		seen[name] = true
 		files = append(files, name)
 	}
 	return finishRecovered(tmp, files, skips)
+}
+
+// extractPrefix names extraction folders: <base>.extract-<random>, next to
+// the database, so they are recognisable and removed by the next run.
+const extractPrefix = ".extract-"
+
+// makeExtractDir makes a new extraction folder for base.
+func makeExtractDir(base string) (string, error) {
+	dir, err := os.MkdirTemp(filepath.Dir(base), filepath.Base(base)+extractPrefix)
+	if err != nil {
+		return "", fmt.Errorf("make extraction folder next to %s: %w", base, err)
+	}
+	return dir, nil
+}
+
+// removeStaleExtracts removes the extraction folders that runs killed before
+// they could clean up left next to base. The caller holds the database's
+// write lock, so no live run owns one.
+func removeStaleExtracts(base string) ([]string, error) {
+	stale, err := filepath.Glob(base + extractPrefix + "*")
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, d := range stale {
+		errs = append(errs, os.RemoveAll(d))
+	}
+	return stale, errors.Join(errs...)
 }
 
 func finishRecovered(tmp string, files []string, skips []Skip) (exportSource, []Skip, error) {

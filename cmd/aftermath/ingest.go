@@ -101,15 +101,31 @@ func runIngestExport(ctx context.Context, d *deps, opts *ingestExportOptions) er
 		Path:       opts.path,
 		Selection:  sel,
 		BatchBytes: int64(cfg.Export.BatchMB) << 20,
-		TempDir:    os.TempDir(),
+		Bounds:     ingestBounds(cfg),
 		Now:        d.now,
 		Log:        d.log,
 	})
 	if res != nil {
 		c := res.Counts
-		fmt.Fprintf(d.stderr, "ingest run %d %s: %d of %d channels selected, %d stored; %d files read, %d skipped; messages: %d read, %d new, %d updated, %d skipped; %d users\n",
+		dups := ""
+		if c.MessagesDuplicate > 0 {
+			dups = fmt.Sprintf(", %d duplicates", c.MessagesDuplicate)
+		}
+		fmt.Fprintf(d.stderr, "ingest run %d %s: %d of %d channels selected, %d stored; %d files read, %d skipped; messages: %d read, %d new, %d updated, %d skipped%s; %d users\n",
 			res.RunID, res.Status, c.ChannelsSelected, c.ChannelsTotal, c.ChannelsDone,
-			c.FilesRead, c.FilesSkipped, c.MessagesRead, c.MessagesNew, c.MessagesUpdated, c.MessagesSkipped, c.Users)
+			c.FilesRead, c.FilesSkipped, c.MessagesRead, c.MessagesNew, c.MessagesUpdated, c.MessagesSkipped, dups, c.Users)
 	}
 	return err
+}
+
+// ingestBounds are the configuration's bounds on one input.
+func ingestBounds(cfg *config.Config) ingest.Bounds {
+	b := cfg.Ingest
+	return ingest.Bounds{
+		EntryBytes:   int64(b.MaxEntryMB) << 20,
+		TotalBytes:   int64(b.MaxTotalMB) << 20,
+		Ratio:        int64(b.MaxRatio),
+		MessageBytes: b.MaxMessageKB << 10,
+		Depth:        b.MaxJSONDepth,
+	}
 }

@@ -1,18 +1,11 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
 func TestMain(m *testing.M) {
@@ -28,52 +21,7 @@ func TestMain(m *testing.M) {
 // TestScripts runs testdata/script/*.txtar: what a user types, and what
 // they see.
 func TestScripts(t *testing.T) {
-	held := map[string]*warehouse.DB{}
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
-		RequireExplicitExec: true,
-		Setup: func(e *testscript.Env) error {
-			e.Setenv("AFTERMATH_DB", "")
-			e.Setenv("AFTERMATH_CONFIG", "")
-			e.Setenv("SLACK_TOKEN", "")
-			e.Setenv("FIXTURE", mustAbs("../../ingest/testdata/export"))
-			return nil
-		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			// code N ARGS... runs aftermath ARGS and checks its exit code is N.
-			"code": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) < 2 {
-					ts.Fatalf("usage: code N aftermath-args...")
-				}
-				want, err := strconv.Atoi(args[0])
-				ts.Check(err)
-				got := 0
-				if err := ts.Exec("aftermath", args[1:]...); err != nil {
-					var ee *exec.ExitError
-					if !errors.As(err, &ee) {
-						ts.Fatalf("run aftermath: %v", err)
-					}
-					got = ee.ExitCode()
-				}
-				if got != want {
-					ts.Fatalf("aftermath %s exited %d; want %d", strings.Join(args[1:], " "), got, want)
-				}
-			},
-			// holddb FILE opens the warehouse for writing in this process,
-			// so another process cannot; releasedb FILE closes it.
-			"holddb": func(ts *testscript.TestScript, neg bool, args []string) {
-				path := ts.MkAbs(args[0])
-				db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
-				ts.Check(err)
-				held[path] = db
-			},
-			"releasedb": func(ts *testscript.TestScript, neg bool, args []string) {
-				path := ts.MkAbs(args[0])
-				ts.Check(held[path].Close())
-				delete(held, path)
-			},
-		},
-	})
+	testscript.Run(t, scriptParams("testdata/script"))
 }
 
 func mustAbs(p string) string {

@@ -109,6 +109,7 @@ func runIngestSlack(ctx context.Context, d *deps, opts *ingestSlackOptions) erro
 		log, progress = newLogger(d, bar), bar.update
 	}
 	res, err := ingest.IngestSlack(ctx, db, ingest.SlackOptions{
+		Bounds:         ingestBounds(cfg),
 		APIURL:         apiURL,
 		Token:          token,
 		TokenSource:    source,

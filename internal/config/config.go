@@ -37,6 +37,7 @@ type Config struct {
 	MemoryLimit string    `yaml:"memory_limit"`
 	Channels    Channels  `yaml:"channels"`
 	Export      Export    `yaml:"export"`
+	Ingest      Ingest    `yaml:"ingest"`
 	Slack       Slack     `yaml:"slack"`
 	Incidents   Incidents `yaml:"incidents"`
 	Repos       []Repo    `yaml:"repos"`
@@ -63,6 +64,16 @@ type Channels struct {
 // Export tunes export ingest.
 type Export struct {
 	BatchMB int `yaml:"batch_mb"`
+}
+
+// Ingest bounds what one input may cost, on both ingest paths. An input
+// past a bound is skipped and named (exit 3), never loaded.
+type Ingest struct {
+	MaxEntryMB   int `yaml:"max_entry_mb"`
+	MaxTotalMB   int `yaml:"max_total_mb"`
+	MaxRatio     int `yaml:"max_ratio"`
+	MaxMessageKB int `yaml:"max_message_kb"`
+	MaxJSONDepth int `yaml:"max_json_depth"`
 }
 
 // Slack configures the Web API ingest.
@@ -485,6 +496,21 @@ func (c *Config) validate(at locator) Errors {
 
 	if c.Export.BatchMB < 1 || c.Export.BatchMB > 4096 {
 		bad("export.batch_mb", "must be between 1 and 4096, not %d", c.Export.BatchMB)
+	}
+
+	for _, b := range []struct {
+		key       string
+		v, lo, hi int
+	}{
+		{"ingest.max_entry_mb", c.Ingest.MaxEntryMB, 1, 1 << 20},
+		{"ingest.max_total_mb", c.Ingest.MaxTotalMB, 1, 1 << 30},
+		{"ingest.max_ratio", c.Ingest.MaxRatio, 2, 1 << 30},
+		{"ingest.max_message_kb", c.Ingest.MaxMessageKB, 1, 1 << 20},
+		{"ingest.max_json_depth", c.Ingest.MaxJSONDepth, 8, 10000},
+	} {
+		if b.v < b.lo || b.v > b.hi {
+			bad(b.key, "must be between %d and %d, not %d", b.lo, b.hi, b.v)
+		}
 	}
 
 	u, err := url.Parse(c.Slack.APIURL)

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
+)
+
+// scriptParams are the environment and commands every testscript suite
+// shares (TestScripts, TestBadInputs): a clean environment, $FIXTURE (the
+// ingest fixture export) and these commands:
+//
+//	code N ARGS...       run aftermath ARGS and check its exit code is N
+//	holddb FILE          open the warehouse for writing in this process
+//	releasedb FILE       close it again
+//	genbad KIND OUT      generate a big or binary bad input (see genbad)
+//	slackfake DIR        serve the export in DIR as a fake Slack Web API;
+//	                     sets $SLACK_URL and $SLACK_TOKEN for the script
+func scriptParams(dir string) testscript.Params {
+	var mu sync.Mutex
+	held := map[string]*warehouse.DB{}
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("AFTERMATH_DB", "")
+			e.Setenv("AFTERMATH_CONFIG", "")
+			e.Setenv("SLACK_TOKEN", "")
+			e.Setenv("FIXTURE", mustAbs("../../ingest/testdata/export"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"code": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 2 {
+					ts.Fatalf("usage: code N aftermath-args...")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				got := 0
+				if err := ts.Exec("aftermath", args[1:]...); err != nil {
+					var ee *exec.ExitError
+					if !errors.As(err, &ee) {
+						ts.Fatalf("run aftermath: %v", err)
+					}
+					got = ee.ExitCode()
+				}
+				if got != want {
+					ts.Fatalf("aftermath %s exited %d; want %d", strings.Join(args[1:], " "), got, want)
+				}
+			},
+			"holddb": func(ts *testscript.TestScript, neg bool, args []string) {
+				path := ts.MkAbs(args[0])
+				db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+				ts.Check(err)
+				mu.Lock()
+				held[path] = db
+				mu.Unlock()
+			},
+			"releasedb": func(ts *testscript.TestScript, neg bool, args []string) {
+				path := ts.MkAbs(args[0])
+				mu.Lock()
+				db := held[path]
+				delete(held, path)
+				mu.Unlock()
+				ts.Check(db.Close())
+			},
+			"genbad": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: genbad KIND OUT")
+				}
+				ts.Check(genbad(args[0], ts.MkAbs(args[1]), ts.Getenv("FIXTURE")))
+			},
+			"slackfake": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: slackfake DIR")
+				}
+				ws, err := slackfake.LoadExport(ts.MkAbs(args[0]))
+				ts.Check(err)
+				srv := slackfake.New(ws, slackfake.WithCanaryToken(canaryToken))
+				url, stop, err := srv.Start("127.0.0.1:0")
+				ts.Check(err)
+				ts.Defer(stop)
+				ts.Setenv("SLACK_URL", url)
+				ts.Setenv("SLACK_TOKEN", canaryToken)
+			},
+		},
+	}
+}
