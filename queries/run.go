@@ -245,7 +245,7 @@ func sqlError(err error) error {
 			strings.Contains(msg, "configuration has been locked"):
 			return readOnlyError{duck: de}
 		case strings.Contains(msg, "Expected a single SELECT statement"):
-			return fmt.Errorf("query: only SELECT statements run here; for a PRAGMA use its table function, for example FROM pragma_table_info('messages'): %w", err)
+			return fmt.Errorf("query: only SELECT statements run here (a PRAGMA has a table function instead, for example FROM pragma_table_info('messages')): %w", err)
 		}
 	}
 	return fmt.Errorf("query: %w", err)
