@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
@@ -244,5 +245,39 @@ func TestOpenAppliesLimits(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), db, strings.Repeat(" ", DefaultMaxSQLBytes+1), &bytes.Buffer{}, Options{Format: FormatCSV}); !errors.Is(err, ErrSQLTooLarge) {
 		t.Errorf("Run(SQL over the limit) error = %v; want ErrSQLTooLarge", err)
+	}
+}
+
+// Issue 7, defect 10: a statement past Limits.Timeout is interrupted and
+// reported as a *TimeoutError; the database answers the next query.
+// A cancelled parent context (SIGINT) is not a timeout.
+func TestRunTimeout(t *testing.T) {
+	path := buildWarehouse(t, "")
+	db, err := Open(context.Background(), path, Limits{Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const runaway = `SELECT count(*) FROM range(1000000000000) AS a(i), range(1000) AS b(j) WHERE i + j < 0`
+	for _, f := range []Format{FormatCSV, FormatTable, FormatJSON} {
+		var out bytes.Buffer
+		_, err := Run(context.Background(), db, runaway, &out, Options{Format: f})
+		var te *TimeoutError
+		if !errors.As(err, &te) || te.Limit != 50*time.Millisecond {
+			t.Errorf("Run(runaway, %s) error = %v; want a TimeoutError of 50ms", f, err)
+		}
+		if out.Len() != 0 {
+			t.Errorf("Run(runaway, %s) wrote %q", f, out.String())
+		}
+	}
+	if out, _ := runString(t, db, `SELECT 1 AS n`, Options{Format: FormatCSV}); out != "n\n1\n" {
+		t.Errorf("after a timeout, SELECT 1 = %q", out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = Run(ctx, db, runaway, &bytes.Buffer{}, Options{Format: FormatCSV})
+	var te *TimeoutError
+	if err == nil || errors.As(err, &te) {
+		t.Errorf("Run(cancelled context) error = %v; want the cancellation, not a timeout", err)
 	}
 }
