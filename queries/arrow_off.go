@@ -12,7 +12,7 @@ import (
 const arrowEnabled = false
 
 // runArrow is unreachable without the tag: Run refuses parquet and arrow
-// first, with errNoArrow.
+// first, with ErrNoArrow.
 func runArrow(ctx context.Context, conn *sql.Conn, query string, cols []column, w io.Writer, opts Options) (Result, error) {
-	return Result{}, errNoArrow
+	return Result{}, ErrNoArrow
 }

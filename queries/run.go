@@ -62,9 +62,9 @@ func (e *TimeoutError) Error() string {
 // on. The text formats work in every build.
 func Enabled() bool { return arrowEnabled }
 
-// errNoArrow is what Run returns for parquet and arrow from a build
+// ErrNoArrow is what Run returns for parquet and arrow from a build
 // without the driver's Arrow API.
-var errNoArrow = errors.New("this aftermath was built without the duckdb_arrow build tag, which the parquet and arrow formats need (table, csv, json and ndjson work without it); build it with `make build` or `go build -tags=duckdb_arrow`")
+var ErrNoArrow = errors.New("this aftermath was built without the duckdb_arrow build tag, which the parquet and arrow formats need (table, csv, json and ndjson work without it); build it with `make build` or `go build -tags=duckdb_arrow`")
 
 // readOnlyError says why a statement was refused: its type, or DuckDB's
 // refusal.
@@ -81,6 +81,10 @@ func (e readOnlyError) Error() string {
 }
 func (e readOnlyError) Is(target error) bool { return target == ErrReadOnly }
 func (e readOnlyError) Unwrap() error        { return e.duck }
+
+// errOnlySelect is the refusal of a statement DuckDB prepares as a SELECT
+// but query() will not run: a PRAGMA that DuckDB rewrote.
+var errOnlySelect = errors.New("query: only SELECT statements run here (a PRAGMA has a table function instead, for example FROM pragma_table_info('messages'))")
 
 // column is what Run knows of a result column before running the query.
 type column struct {
@@ -114,7 +118,7 @@ func Run(ctx context.Context, db *DB, query string, w io.Writer, opts Options) (
 		return Result{}, ErrNoSQL
 	}
 	if opts.Format.Binary() && !arrowEnabled {
-		return Result{}, fmt.Errorf("--format %s: %w", opts.Format, errNoArrow)
+		return Result{}, fmt.Errorf("--format %s: %w", opts.Format, ErrNoArrow)
 	}
 	if opts.MaxTableRows <= 0 {
 		opts.MaxTableRows = DefaultMaxTableRows
@@ -245,7 +249,8 @@ func sqlError(err error) error {
 			strings.Contains(msg, "configuration has been locked"):
 			return readOnlyError{duck: de}
 		case strings.Contains(msg, "Expected a single SELECT statement"):
-			return fmt.Errorf("query: only SELECT statements run here (a PRAGMA has a table function instead, for example FROM pragma_table_info('messages')): %w", err)
+			// DuckDB's caret would point into the wrapper, not the user's SQL.
+			return errOnlySelect
 		}
 	}
 	return fmt.Errorf("query: %w", err)

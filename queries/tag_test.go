@@ -19,7 +19,7 @@ func TestBuiltWithArrowTag(t *testing.T) {
 	db := openQueryDB(t, buildWarehouse(t, ""))
 	for _, f := range []Format{FormatParquet, FormatArrow} {
 		_, err := Run(context.Background(), db, `SELECT 1`, &bytes.Buffer{}, Options{Format: f})
-		if !errors.Is(err, errNoArrow) || !strings.Contains(err.Error(), "duckdb_arrow") {
+		if !errors.Is(err, ErrNoArrow) || !strings.Contains(err.Error(), "duckdb_arrow") {
 			t.Errorf("Run(%s) without the tag: error = %v; want one naming the duckdb_arrow tag", f, err)
 		}
 	}

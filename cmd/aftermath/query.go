@@ -245,6 +245,8 @@ func queryFormat(d *deps, opts *queryOptions) (queries.Format, error) {
 	}
 	if format.Binary() {
 		switch {
+		case !queries.Enabled():
+			return "", usagef("--format %s: %w", format, queries.ErrNoArrow)
 		case opts.out == "":
 			return "", usagef("--format %s is binary: give --out FILE, or --out - to write it to a pipe", format)
 		case opts.out == "-" && d.stdoutTTY:
