@@ -4,14 +4,15 @@ package queries
 
 import (
 	"context"
-
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/duckdb/duckdb-go/v2"
+	"database/sql"
+	"io"
 )
 
 // arrowEnabled reports whether this build has the driver's Arrow API.
 const arrowEnabled = false
 
-func queryArrow(ctx context.Context, c *duckdb.Conn, query string) (array.RecordReader, error) {
-	return nil, errNoArrow
+// runArrow is unreachable without the tag: Run refuses parquet and arrow
+// first, with ErrNoArrow.
+func runArrow(ctx context.Context, conn *sql.Conn, query string, cols []column, w io.Writer, opts Options) (Result, error) {
+	return Result{}, ErrNoArrow
 }

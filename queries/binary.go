@@ -42,12 +42,12 @@ type adapter struct {
 // just strings. With intervals it also turns INTERVAL columns into
 // Parquet's INTERVAL, which pqarrow cannot write from Arrow's
 // month_day_nano_interval.
-func newAdapter(schema *arrow.Schema, types []*duckType, intervals bool) *adapter {
+func newAdapter(schema *arrow.Schema, cols []column, intervals bool) *adapter {
 	fields := schema.Fields() // a copy
 	a := &adapter{convert: make([]func(arrow.Array) (arrow.Array, error), len(fields)), schema: schema}
 	for i, f := range fields {
 		switch {
-		case types[i].isJSON():
+		case i < len(cols) && cols[i].json:
 			ext, err := extensions.NewJSONType(f.Type)
 			if err != nil {
 				continue // a storage type arrow.json does not take: leave it a string
@@ -159,8 +159,8 @@ type parquetSink struct {
 	ad *adapter
 }
 
-func newParquetSink(w io.Writer, schema *arrow.Schema, types []*duckType) (*parquetSink, error) {
-	ad := newAdapter(schema, types, true)
+func newParquetSink(w io.Writer, schema *arrow.Schema, cols []column) (*parquetSink, error) {
+	ad := newAdapter(schema, cols, true)
 	// pqarrow closes its writer if it can: hand it a bufio.Writer, never w.
 	bw := bufio.NewWriterSize(w, binaryBufferSize)
 	props := parquet.NewWriterProperties(
@@ -209,8 +209,8 @@ type arrowSink struct {
 	ad *adapter
 }
 
-func newArrowSink(w io.Writer, schema *arrow.Schema, types []*duckType) (*arrowSink, error) {
-	ad := newAdapter(schema, types, false)
+func newArrowSink(w io.Writer, schema *arrow.Schema, cols []column) (*arrowSink, error) {
+	ad := newAdapter(schema, cols, false)
 	bw := bufio.NewWriterSize(w, binaryBufferSize)
 	fw, err := ipc.NewFileWriter(bw, ipc.WithSchema(ad.schema))
 	if err != nil {
@@ -233,4 +233,47 @@ func (s *arrowSink) close() (int64, error) {
 		return 0, err
 	}
 	return 0, s.bw.Flush()
+}
+
+// binarySink writes one binary format, an Arrow batch at a time.
+type binarySink interface {
+	writeBatch(rec arrow.RecordBatch) error
+	close() (int64, error)
+}
+
+// writeBinary streams rr into w as Parquet or an Arrow IPC file, holding
+// one batch (DuckDB's 2,048 rows) at a time. cols are the prepared
+// statement's columns, for what the Arrow schema does not say (JSON).
+func writeBinary(rr array.RecordReader, cols []column, w io.Writer, opts Options) (Result, error) {
+	schema := rr.Schema()
+	res := Result{Columns: make([]string, schema.NumFields())}
+	for i, f := range schema.Fields() {
+		res.Columns[i] = f.Name
+	}
+	var (
+		s   binarySink
+		err error
+	)
+	if opts.Format == FormatParquet {
+		s, err = newParquetSink(w, schema, cols)
+	} else {
+		s, err = newArrowSink(w, schema, cols)
+	}
+	if err != nil {
+		return res, fmt.Errorf("query: %s output: %w", opts.Format, err)
+	}
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		res.Rows += rec.NumRows()
+		if err := s.writeBatch(rec); err != nil {
+			return res, fmt.Errorf("query: write %s: %w", opts.Format, err)
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return res, sqlError(err)
+	}
+	if _, err := s.close(); err != nil {
+		return res, fmt.Errorf("query: write %s: %w", opts.Format, err)
+	}
+	return res, nil
 }

@@ -23,7 +23,7 @@ func readsDerived(sql string) bool { return derivedTable.MatchString(sql) }
 
 // derivedDB is a warehouse holding a small generated workspace, ingested
 // and transformed, opened read-only like aftermath query does.
-func derivedDB(t *testing.T) *warehouse.DB {
+func derivedDB(t *testing.T) *DB {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "derived.duckdb")

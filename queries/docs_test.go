@@ -25,7 +25,7 @@ func TestDocsExamplesRun(t *testing.T) {
 			continue // a template, not an example
 		}
 		ran++
-		if _, err := Run(context.Background(), db.DB, sql, &bytes.Buffer{}, Options{Format: FormatCSV}); err != nil {
+		if _, err := Run(context.Background(), db, sql, &bytes.Buffer{}, Options{Format: FormatCSV}); err != nil {
 			t.Errorf("docs/querying.md example fails: %v\n%s", err, sql)
 		}
 	}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
 // TestSavedQueries checks every file in queries/*.sql: a valid header, a
@@ -44,9 +42,9 @@ func TestSavedQueries(t *testing.T) {
 		if readsDerived(s.SQL) {
 			fixture = derived
 		}
-		for name, db := range map[string]*warehouse.DB{"empty": empty, "fixture": fixture} {
+		for name, db := range map[string]*DB{"empty": empty, "fixture": fixture} {
 			var out bytes.Buffer
-			res, err := Run(context.Background(), db.DB, s.SQL, &out, Options{Format: FormatCSV})
+			res, err := Run(context.Background(), db, s.SQL, &out, Options{Format: FormatCSV})
 			if err != nil {
 				t.Errorf("saved query %s on the %s warehouse: %v", s.Name, name, err)
 				continue

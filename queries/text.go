@@ -2,148 +2,177 @@ package queries
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 const textBufferSize = 64 << 10
 
-// csvSink writes RFC 4180 CSV: a header row, fields quoted when they hold a
-// comma, a quote, a line break or leading or trailing space, quotes
-// doubled. NULL is an empty field and the empty string a quoted "", so the
-// two stay apart. Lines end in LF, as DuckDB's COPY writes them.
-type csvSink struct {
-	bw    *bufio.Writer
-	types []*duckType
-	f     formatter
-	line  []byte
-	field []byte
+// textSink writes one text format, a row of DuckDB-rendered values at a
+// time; close finishes it and says how many rows the table format left out.
+type textSink interface {
+	row(vals []sql.NullString) error
+	close() (omitted int64, err error)
 }
 
-func newCSVSink(w io.Writer, names []string, types []*duckType) *csvSink {
-	s := &csvSink{bw: bufio.NewWriterSize(w, textBufferSize), types: types}
-	for i, n := range names {
-		if i > 0 {
-			s.line = append(s.line, ',')
+// textExpr is the SQL that renders the n-th (1-based) result column as
+// text for format f. DuckDB does every conversion: CAST to VARCHAR for
+// table and csv, to_json for json and ndjson. Tables show times to the
+// second, so a posted_at made from a Slack ts shows no sequence digits
+// (the ts column itself is text and shows as it is). JSON has no NaN or
+// Infinity, so non-finite floats become strings.
+func textExpr(n int, c column, f Format) string {
+	ref := "#" + strconv.Itoa(n)
+	switch f {
+	case FormatTable:
+		switch c.typ {
+		case duckdb.TYPE_TIMESTAMP, duckdb.TYPE_TIMESTAMP_TZ, duckdb.TYPE_TIMESTAMP_S, duckdb.TYPE_TIMESTAMP_MS, duckdb.TYPE_TIMESTAMP_NS:
+			return "CAST(date_trunc('second', " + ref + ") AS VARCHAR)"
 		}
-		s.line = appendCSVField(s.line, []byte(n), false)
+		return "CAST(" + ref + " AS VARCHAR)"
+	case FormatJSON, FormatNDJSON:
+		switch c.typ {
+		case duckdb.TYPE_FLOAT, duckdb.TYPE_DOUBLE:
+			return "CAST(CASE WHEN isfinite(" + ref + ") THEN to_json(" + ref + ") ELSE to_json(CAST(" + ref + " AS VARCHAR)) END AS VARCHAR)"
+		}
+		return "CAST(to_json(" + ref + ") AS VARCHAR)"
 	}
-	s.line = append(s.line, '\n')
-	s.bw.Write(s.line) // errors surface at Flush
+	return "CAST(" + ref + " AS VARCHAR)"
+}
+
+// runText runs query inside query() with every column rendered by textExpr
+// and streams the rows into the format's sink.
+func runText(ctx context.Context, conn *sql.Conn, query string, cols []column, w io.Writer, opts Options) (Result, error) {
+	res := Result{Columns: make([]string, len(cols))}
+	exprs := make([]string, len(cols))
+	for i, c := range cols {
+		res.Columns[i] = c.name
+		exprs[i] = textExpr(i+1, c, opts.Format)
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM query($1)", query)
+	if err != nil {
+		return res, sqlError(err)
+	}
+	defer rows.Close()
+	var s textSink
+	switch opts.Format {
+	case FormatCSV:
+		s = newCSVSink(w, res.Columns)
+	case FormatJSON, FormatNDJSON:
+		s = newJSONSink(w, res.Columns, opts.Format == FormatNDJSON)
+	default:
+		s = newTableSink(w, cols, opts)
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return res, fmt.Errorf("query: %w", err)
+		}
+		res.Rows++
+		if err := s.row(vals); err != nil {
+			return res, fmt.Errorf("query: write %s: %w", opts.Format, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return res, sqlError(err)
+	}
+	if res.Omitted, err = s.close(); err != nil {
+		return res, fmt.Errorf("query: write %s: %w", opts.Format, err)
+	}
+	return res, nil
+}
+
+// csvSink writes CSV with encoding/csv: a header row, RFC 4180 quoting,
+// lines ending in LF. NULL is an empty field, and so is the empty string:
+// encoding/csv cannot quote an empty field (use json to tell them apart).
+type csvSink struct {
+	cw     *csv.Writer
+	fields []string
+}
+
+func newCSVSink(w io.Writer, names []string) *csvSink {
+	s := &csvSink{cw: csv.NewWriter(w), fields: make([]string, len(names))}
+	s.cw.Write(names) // buffered; errors surface at Flush
 	return s
 }
 
-func (s *csvSink) writeBatch(rec arrow.RecordBatch) error {
-	cols := rec.Columns()
-	for i := range int(rec.NumRows()) {
-		s.line = s.line[:0]
-		for j, c := range cols {
-			if j > 0 {
-				s.line = append(s.line, ',')
-			}
-			var null bool
-			s.field, null = s.f.appendText(s.field[:0], c, i, s.types[j])
-			s.line = appendCSVField(s.line, s.field, null)
-		}
-		s.line = append(s.line, '\n')
-		if _, err := s.bw.Write(s.line); err != nil {
-			return err
-		}
+func (s *csvSink) row(vals []sql.NullString) error {
+	for i, v := range vals {
+		s.fields[i] = v.String // "" for NULL
 	}
-	return nil
+	return s.cw.Write(s.fields)
 }
 
-func (s *csvSink) close() (int64, error) { return 0, s.bw.Flush() }
-
-func appendCSVField(dst, field []byte, null bool) []byte {
-	if null {
-		return dst
-	}
-	if !csvNeedsQuotes(field) {
-		return append(dst, field...)
-	}
-	dst = append(dst, '"')
-	for _, c := range field {
-		if c == '"' {
-			dst = append(dst, '"')
-		}
-		dst = append(dst, c)
-	}
-	return append(dst, '"')
+func (s *csvSink) close() (int64, error) {
+	s.cw.Flush()
+	return 0, s.cw.Error()
 }
 
-func csvNeedsQuotes(field []byte) bool {
-	if len(field) == 0 {
-		return true // "" is the empty string; nothing at all is NULL
-	}
-	if field[0] == ' ' || field[0] == '\t' || field[len(field)-1] == ' ' || field[len(field)-1] == '\t' {
-		return true
-	}
-	for _, c := range field {
-		switch c {
-		case ',', '"', '\n', '\r':
-			return true
-		}
-	}
-	return false
-}
-
-// jsonSink writes one JSON array of objects, one object per line, or with
-// ndjson one object per line and no array. Keys keep the column order;
-// repeated column names get _1, _2, … so that every key is unique.
+// jsonSink writes a JSON array of objects, one per line, or NDJSON: one
+// object per line. Keys keep the column order; repeated column names get
+// a suffix so that every key is distinct. Values are DuckDB's to_json,
+// which writes JSON columns as the JSON itself.
 type jsonSink struct {
 	bw     *bufio.Writer
-	types  []*duckType
 	keys   [][]byte // `"name":`
 	ndjson bool
 	rows   int64
-	f      formatter
 	line   []byte
 }
 
-func newJSONSink(w io.Writer, names []string, types []*duckType, ndjson bool) *jsonSink {
-	s := &jsonSink{bw: bufio.NewWriterSize(w, textBufferSize), types: types, ndjson: ndjson}
+func newJSONSink(w io.Writer, names []string, ndjson bool) *jsonSink {
+	s := &jsonSink{bw: bufio.NewWriterSize(w, textBufferSize), ndjson: ndjson}
 	for _, n := range uniqueNames(names) {
-		s.keys = append(s.keys, append(appendJSONString(nil, n), ':'))
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(n) // a string always encodes
+		s.keys = append(s.keys, append(bytes.TrimSuffix(b.Bytes(), []byte("\n")), ':'))
 	}
 	return s
 }
 
-func (s *jsonSink) writeBatch(rec arrow.RecordBatch) error {
-	cols := rec.Columns()
-	for i := range int(rec.NumRows()) {
-		s.line = s.line[:0]
-		if !s.ndjson {
-			if s.rows == 0 {
-				s.line = append(s.line, "[\n"...)
-			} else {
-				s.line = append(s.line, ",\n"...)
-			}
+func (s *jsonSink) row(vals []sql.NullString) error {
+	s.line = s.line[:0]
+	switch {
+	case s.ndjson:
+	case s.rows == 0:
+		s.line = append(s.line, "[\n"...)
+	default:
+		s.line = append(s.line, ",\n"...)
+	}
+	s.line = append(s.line, '{')
+	for i, v := range vals {
+		if i > 0 {
+			s.line = append(s.line, ',')
 		}
-		s.line = append(s.line, '{')
-		for j, c := range cols {
-			if j > 0 {
-				s.line = append(s.line, ',')
-			}
-			s.line = append(s.line, s.keys[j]...)
-			s.line = s.f.appendJSON(s.line, c, i, s.types[j])
-		}
-		s.line = append(s.line, '}')
-		if s.ndjson {
-			s.line = append(s.line, '\n')
-		}
-		s.rows++
-		if _, err := s.bw.Write(s.line); err != nil {
-			return err
+		s.line = append(s.line, s.keys[i]...)
+		if v.Valid {
+			s.line = append(s.line, v.String...)
+		} else {
+			s.line = append(s.line, "null"...)
 		}
 	}
-	return nil
+	s.line = append(s.line, '}')
+	if s.ndjson {
+		s.line = append(s.line, '\n')
+	}
+	s.rows++
+	_, err := s.bw.Write(s.line)
+	return err
 }
 
 func (s *jsonSink) close() (int64, error) {
@@ -177,234 +206,3 @@ func uniqueNames(names []string) []string {
 	}
 	return out
 }
-
-// tableSink holds up to max rows, then writes them as aligned columns
-// under a header and a rule. Numbers are right-aligned, NULL shows as
-// NULL, control characters are escaped so that a cell stays on one line
-// and cannot drive the terminal, and with width > 0 cells are cut to that
-// many terminal columns with "…".
-type tableSink struct {
-	w       io.Writer
-	names   []string
-	types   []*duckType
-	right   []bool
-	rows    [][]string
-	max     int
-	width   int
-	omitted int64
-	f       formatter
-	buf     []byte
-}
-
-func newTableSink(w io.Writer, schema *arrow.Schema, types []*duckType, opts Options) *tableSink {
-	s := &tableSink{w: w, types: types, max: opts.MaxTableRows, width: opts.MaxCellWidth}
-	for i, f := range schema.Fields() {
-		s.names = append(s.names, s.cell(f.Name))
-		s.right = append(s.right, isNumeric(f.Type, types[i]))
-	}
-	return s
-}
-
-func isNumeric(dt arrow.DataType, t *duckType) bool {
-	if t.isBignum() {
-		return true
-	}
-	if d, ok := dt.(*arrow.DictionaryType); ok {
-		dt = d.ValueType
-	}
-	switch dt.ID() {
-	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
-		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
-		arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64,
-		arrow.DECIMAL32, arrow.DECIMAL64, arrow.DECIMAL128, arrow.DECIMAL256:
-		return true
-	}
-	return false
-}
-
-func (s *tableSink) writeBatch(rec arrow.RecordBatch) error {
-	n := int(rec.NumRows())
-	room := min(n, s.max-len(s.rows))
-	if room < n {
-		s.omitted += int64(n - max(room, 0))
-	}
-	cols := rec.Columns()
-	for i := range room {
-		row := make([]string, len(cols))
-		for j, c := range cols {
-			var null bool
-			s.buf, null = s.f.appendText(s.buf[:0], c, i, s.types[j])
-			if null {
-				row[j] = "NULL"
-			} else {
-				row[j] = s.cell(string(s.buf))
-			}
-		}
-		s.rows = append(s.rows, row)
-	}
-	return nil
-}
-
-// cell makes v safe and short enough for a table cell.
-func (s *tableSink) cell(v string) string {
-	v = escapeControls(v)
-	if s.width > 0 && displayWidth(v) > s.width {
-		v = truncate(v, s.width)
-	}
-	return v
-}
-
-func (s *tableSink) close() (int64, error) {
-	widths := make([]int, len(s.names))
-	for j, n := range s.names {
-		widths[j] = displayWidth(n)
-	}
-	for _, row := range s.rows {
-		for j, v := range row {
-			widths[j] = max(widths[j], displayWidth(v))
-		}
-	}
-	bw := bufio.NewWriterSize(s.w, textBufferSize)
-	line := func(cells []string) {
-		var b strings.Builder
-		for j, v := range cells {
-			pad := widths[j] - displayWidth(v)
-			if j > 0 {
-				b.WriteString("  ")
-			}
-			if s.right[j] {
-				b.WriteString(strings.Repeat(" ", pad))
-				b.WriteString(v)
-			} else {
-				b.WriteString(v)
-				if j < len(cells)-1 {
-					b.WriteString(strings.Repeat(" ", pad))
-				}
-			}
-		}
-		b.WriteByte('\n')
-		bw.WriteString(b.String())
-	}
-	line(s.names)
-	rule := make([]string, len(widths))
-	for j, w := range widths {
-		rule[j] = strings.Repeat("-", w)
-	}
-	line(rule)
-	for _, row := range s.rows {
-		line(row)
-	}
-	return s.omitted, bw.Flush()
-}
-
-// escapeControls writes line breaks, tabs, other control characters,
-// invalid UTF-8 and bidirectional overrides as Go-style escapes, so that
-// Slack text cannot break the table's lines or steer the terminal.
-func escapeControls(v string) string {
-	if utf8.ValidString(v) && strings.IndexFunc(v, needsEscape) < 0 {
-		return v
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); {
-		r, size := utf8.DecodeRuneInString(v[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, v[i])
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case needsEscape(r):
-			q := strconv.QuoteRuneToASCII(r) // '\x1b' or '\u202e'
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return b.String()
-}
-
-func needsEscape(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r < 0xa0) ||
-		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
-
-// truncate cuts v to width terminal columns, the last of them "…".
-func truncate(v string, width int) string {
-	var b strings.Builder
-	w := 0
-	for _, r := range v {
-		rw := runeWidth(r)
-		if w+rw > width-1 {
-			break
-		}
-		b.WriteRune(r)
-		w += rw
-	}
-	b.WriteString("…")
-	return b.String()
-}
-
-func displayWidth(s string) int {
-	w := 0
-	for _, r := range s {
-		w += runeWidth(r)
-	}
-	return w
-}
-
-// runeWidth is the number of terminal columns r takes: 0 for combining
-// marks and zero-width characters, 2 for East Asian wide characters and
-// emoji, else 1. An approximation of wcwidth, good enough to align names,
-// CJK text and emoji without a dependency.
-func runeWidth(r rune) int {
-	switch {
-	case r < 0x300:
-		return 1
-	case r == 0x200d || (r >= 0x200b && r <= 0x200f) || (r >= 0xfe00 && r <= 0xfe0f):
-		return 0
-	case unicode.In(r, unicode.Mn, unicode.Me):
-		return 0
-	case r >= 0x1100 && r <= 0x115f,
-		r >= 0x2e80 && r <= 0xa4cf && r != 0x303f,
-		r >= 0xac00 && r <= 0xd7a3,
-		r >= 0xf900 && r <= 0xfaff,
-		r >= 0xfe30 && r <= 0xfe4f,
-		r >= 0xff00 && r <= 0xff60,
-		r >= 0xffe0 && r <= 0xffe6,
-		r >= 0x1f300 && r <= 0x1f64f,
-		r >= 0x1f680 && r <= 0x1f6ff,
-		r >= 0x1f900 && r <= 0x1f9ff,
-		r >= 0x1fa70 && r <= 0x1faff,
-		r >= 0x20000 && r <= 0x3fffd:
-		return 2
-	case r >= 0x231a && r <= 0x2b55 && wideSymbols[r]:
-		return 2
-	}
-	return 1
-}
-
-// wideSymbols are the emoji among U+231A–U+2B55 that Unicode gives East
-// Asian Width W (☕, ⚡, ✅, ❌, ⭐, …); the rest of that block is narrow.
-var wideSymbols = func() map[rune]bool {
-	m := map[rune]bool{}
-	for _, rg := range [][2]rune{
-		{0x231a, 0x231b}, {0x23e9, 0x23ec}, {0x23f0, 0x23f0}, {0x23f3, 0x23f3},
-		{0x25fd, 0x25fe}, {0x2614, 0x2615}, {0x2648, 0x2653}, {0x267f, 0x267f},
-		{0x2693, 0x2693}, {0x26a1, 0x26a1}, {0x26aa, 0x26ab}, {0x26bd, 0x26be},
-		{0x26c4, 0x26c5}, {0x26ce, 0x26ce}, {0x26d4, 0x26d4}, {0x26ea, 0x26ea},
-		{0x26f2, 0x26f3}, {0x26f5, 0x26f5}, {0x26fa, 0x26fa}, {0x26fd, 0x26fd},
-		{0x2705, 0x2705}, {0x270a, 0x270b}, {0x2728, 0x2728}, {0x274c, 0x274c},
-		{0x274e, 0x274e}, {0x2753, 0x2755}, {0x2757, 0x2757}, {0x2795, 0x2797},
-		{0x27b0, 0x27b0}, {0x27bf, 0x27bf}, {0x2b1b, 0x2b1c}, {0x2b50, 0x2b50},
-		{0x2b55, 0x2b55},
-	} {
-		for r := rg[0]; r <= rg[1]; r++ {
-			m[r] = true
-		}
-	}
-	return m
-}()

@@ -41,6 +41,7 @@ type deps struct {
 	now            func() time.Time
 	httpClient     *http.Client
 	stdoutTTY      bool
+	termWidth      int // columns of the terminal on stdout; 0 when unknown
 	stderrTTY      bool
 
 	// Set from global flags before any command runs.
@@ -85,6 +86,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 		now:        time.Now,
 		httpClient: &http.Client{},
 		stdoutTTY:  isTerminal(stdout),
+		termWidth:  terminalWidth(stdout),
 		stderrTTY:  isTerminal(stderr),
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -7,14 +7,12 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aftermath-dev/aftermath/queries"
 )
-
-// maxStdinSQL caps the SQL read from stdin or -f: a query, not a data file.
-const maxStdinSQL = 16 << 20
 
 // tableCellWidth is where the table format cuts long values on a terminal.
 const tableCellWidth = 60
@@ -27,6 +25,10 @@ type queryOptions struct {
 	list   bool   // --list
 	format string // --format; "" picks table on a terminal, else csv
 	out    string // --out FILE; "" or "-" is stdout
+	wide   bool   // --wide: no cutting of table cells to the terminal
+
+	timeout    time.Duration // --timeout
+	hasTimeout bool          // --timeout was given
 }
 
 func newQueryCmd(d *deps) *cobra.Command {
@@ -48,6 +50,12 @@ json, ndjson, parquet and arrow (an Arrow IPC file). parquet and arrow are
 binary and need --out FILE, or --out - to write to a pipe. --out writes the
 file atomically; without --format its extension picks the format.
 
+Only a single SELECT statement runs (DESCRIBE, SHOW, SUMMARIZE and table
+functions such as FROM duckdb_tables() count). It is cancelled after
+--timeout (query.timeout, 60s by default; exit code 1) and runs within
+query.memory_limit and query.threads. On a terminal the table is cut to the
+terminal's width, long cells ending in "…"; --wide shows them whole.
+
 --list shows the saved queries. docs/querying.md has the details and more
 examples.`,
 		Example: `  aftermath query --saved channels
@@ -64,6 +72,7 @@ examples.`,
 			if len(args) == 1 {
 				opts.sql, opts.hasSQL = args[0], true
 			}
+			opts.hasTimeout = cmd.Flags().Changed("timeout")
 			return runQuery(cmd.Context(), d, opts)
 		},
 	}
@@ -73,6 +82,8 @@ examples.`,
 	f.BoolVar(&opts.list, "list", false, "list the saved queries and exit")
 	f.StringVar(&opts.format, "format", "", "output `FORMAT`: table, csv, json, ndjson, parquet or arrow (default table on a terminal, else csv)")
 	f.StringVarP(&opts.out, "out", "o", "", "write the result to `FILE`, atomically (- for stdout)")
+	f.BoolVar(&opts.wide, "wide", false, "show table cells whole instead of fitting the table to the terminal")
+	f.DurationVar(&opts.timeout, "timeout", queries.DefaultTimeout, "cancel the query after `DURATION` (default query.timeout; 0 for none)")
 	return cmd
 }
 
@@ -87,7 +98,23 @@ func runQuery(ctx context.Context, d *deps, opts *queryOptions) error {
 		}
 		return queries.WriteSavedList(d.stdout, saved)
 	}
-	query, err := querySQL(d, opts)
+	cfg, err := d.config()
+	if err != nil {
+		return err
+	}
+	limits := queries.Limits{
+		Timeout:     cfg.Query.Timeout.D(),
+		MemoryLimit: cfg.Query.MemoryLimit,
+		Threads:     cfg.Query.Threads,
+		MaxSQLBytes: cfg.Query.MaxSQLMB << 20,
+	}
+	if opts.hasTimeout {
+		if opts.timeout < 0 {
+			return usagef("--timeout must not be negative (0 means no timeout)")
+		}
+		limits.Timeout = opts.timeout
+	}
+	query, err := querySQL(d, opts, limits.MaxSQLBytes)
 	if err != nil {
 		return err
 	}
@@ -97,11 +124,12 @@ func runQuery(ctx context.Context, d *deps, opts *queryOptions) error {
 	}
 	toStdout := opts.out == "" || opts.out == "-"
 	runOpts := queries.Options{Format: format}
-	if format == queries.FormatTable && toStdout && d.stdoutTTY {
+	if format == queries.FormatTable && toStdout && d.stdoutTTY && !opts.wide {
 		runOpts.MaxCellWidth = tableCellWidth
+		runOpts.Width = d.termWidth
 	}
 
-	db, err := queries.Open(ctx, d.dbPath)
+	db, err := queries.Open(ctx, d.dbPath, limits)
 	if errors.Is(err, queries.ErrNoWarehouse) {
 		return usagef("%w", err)
 	}
@@ -112,7 +140,7 @@ func runQuery(ctx context.Context, d *deps, opts *queryOptions) error {
 
 	var res queries.Result
 	run := func(w io.Writer) error {
-		res, err = queries.Run(ctx, db.DB, query, w, runOpts)
+		res, err = queries.Run(ctx, db, query, w, runOpts)
 		return err
 	}
 	if toStdout {
@@ -121,7 +149,7 @@ func runQuery(ctx context.Context, d *deps, opts *queryOptions) error {
 		err = queries.WriteAtomic(opts.out, run)
 	}
 	switch {
-	case errors.Is(err, queries.ErrNoSQL), errors.Is(err, queries.ErrMultipleStatements):
+	case errors.Is(err, queries.ErrNoSQL), errors.Is(err, queries.ErrMultipleStatements), errors.Is(err, queries.ErrSQLTooLarge):
 		return usagef("%w", err)
 	case err != nil:
 		return err
@@ -140,7 +168,7 @@ func runQuery(ctx context.Context, d *deps, opts *queryOptions) error {
 }
 
 // querySQL finds the SQL: the argument, -f FILE, --saved NAME, or stdin.
-func querySQL(d *deps, opts *queryOptions) (string, error) {
+func querySQL(d *deps, opts *queryOptions, maxBytes int) (string, error) {
 	n := 0
 	for _, given := range []bool{opts.hasSQL, opts.file != "", opts.saved != ""} {
 		if given {
@@ -152,6 +180,9 @@ func querySQL(d *deps, opts *queryOptions) (string, error) {
 	}
 	switch {
 	case opts.hasSQL:
+		if len(opts.sql) > maxBytes {
+			return "", usagef("the SQL argument is over %d MiB (query.max_sql_mb)", maxBytes>>20)
+		}
 		return opts.sql, nil
 	case opts.saved != "":
 		s, err := queries.LookupSaved(opts.saved)
@@ -160,28 +191,28 @@ func querySQL(d *deps, opts *queryOptions) (string, error) {
 		}
 		return s.SQL, err
 	case opts.file == "-":
-		return readSQL(d.stdin, "stdin")
+		return readSQL(d.stdin, "stdin", maxBytes)
 	case opts.file != "":
 		f, err := os.Open(opts.file)
 		if err != nil {
 			return "", usagef("read SQL: %w", err)
 		}
 		defer f.Close()
-		return readSQL(f, opts.file)
+		return readSQL(f, opts.file, maxBytes)
 	}
 	if f, ok := d.stdin.(*os.File); ok && isTerminal(f) {
 		return "", usagef("no SQL: give it as an argument, with -f FILE or --saved NAME, or on stdin (--list shows the saved queries)")
 	}
-	return readSQL(d.stdin, "stdin")
+	return readSQL(d.stdin, "stdin", maxBytes)
 }
 
-func readSQL(r io.Reader, name string) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxStdinSQL+1))
+func readSQL(r io.Reader, name string, maxBytes int) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(maxBytes)+1))
 	if err != nil {
 		return "", fmt.Errorf("read SQL from %s: %w", name, err)
 	}
-	if len(b) > maxStdinSQL {
-		return "", usagef("the SQL in %s is over %d MiB; is it a data file?", name, maxStdinSQL>>20)
+	if len(b) > maxBytes {
+		return "", usagef("the SQL in %s is over %d MiB (query.max_sql_mb); is it a data file?", name, maxBytes>>20)
 	}
 	if strings.TrimSpace(string(b)) == "" {
 		return "", usagef("no SQL in %s", name)
@@ -204,7 +235,7 @@ func queryFormat(d *deps, opts *queryOptions) (queries.Format, error) {
 	case opts.out != "" && opts.out != "-":
 		f, ok := queries.FormatForPath(opts.out)
 		if !ok {
-			f = queries.FormatCSV
+			return "", usagef("--out %s: the extension names no format; use .csv, .json, .ndjson, .jsonl, .parquet, .arrow or .txt, or give --format", opts.out)
 		}
 		format = f
 	case d.stdoutTTY:
@@ -214,6 +245,8 @@ func queryFormat(d *deps, opts *queryOptions) (queries.Format, error) {
 	}
 	if format.Binary() {
 		switch {
+		case !queries.Enabled():
+			return "", usagef("--format %s: %w", format, queries.ErrNoArrow)
 		case opts.out == "":
 			return "", usagef("--format %s is binary: give --out FILE, or --out - to write it to a pipe", format)
 		case opts.out == "-" && d.stdoutTTY:

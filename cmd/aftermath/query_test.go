@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 	"github.com/aftermath-dev/aftermath/queries"
@@ -19,9 +20,6 @@ import (
 // queryWarehouse makes a migrated warehouse file with one ingest run.
 func queryWarehouse(t *testing.T) string {
 	t.Helper()
-	if !queries.Enabled() {
-		t.Skip("aftermath query needs the duckdb_arrow build tag")
-	}
 	path := filepath.Join(t.TempDir(), "aftermath.duckdb")
 	db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
 	if err != nil {
@@ -111,6 +109,12 @@ func TestRunQueryUsageErrors(t *testing.T) {
 		{"binary without --out", db, queryOptions{sql: "SELECT 1", hasSQL: true, format: "parquet"}, "", false, "give --out FILE"},
 		{"binary to a terminal", db, queryOptions{sql: "SELECT 1", hasSQL: true, format: "arrow", out: "-"}, "", true, "refusing to write binary arrow to a terminal"},
 		{"two statements", db, queryOptions{sql: "SELECT 1; SELECT 2", hasSQL: true}, "", false, "more than one statement"},
+		// Issue 10, item 6: an unknown --out extension was written as CSV.
+		{"unknown --out extension", db, queryOptions{sql: "SELECT 1", hasSQL: true, out: filepath.Join(t.TempDir(), "runs.xlsx")}, "", false, "--out"},
+		{"negative timeout", db, queryOptions{sql: "SELECT 1", hasSQL: true, timeout: -time.Second, hasTimeout: true}, "", false, "--timeout must not be negative"},
+		// Issue 7, defect 10: the SQL size bound, from every source.
+		{"huge SQL on stdin", db, queryOptions{}, "SELECT 1 --" + strings.Repeat("x", 16<<20), false, "over 16 MiB (query.max_sql_mb)"},
+		{"huge SQL argument", db, queryOptions{sql: "SELECT 1 --" + strings.Repeat("x", 16<<20), hasSQL: true}, "", false, "over 16 MiB (query.max_sql_mb)"},
 		{"missing warehouse", filepath.Join(t.TempDir(), "none.duckdb"), queryOptions{sql: "SELECT 1", hasSQL: true}, "", false, "run `aftermath ingest export PATH` first, or pass --db"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,6 +150,7 @@ func TestRunQueryFailures(t *testing.T) {
 		{"SELEC 1", `Parser Error: syntax error at or near "SELEC"`, false},
 		{"DELETE FROM ingest_runs", `read-only`, true},
 		{"COPY ingest_runs TO 'x.csv'", `Permission Error`, true},
+		{"CALL duckdb_tables()", `CALL statements are not allowed`, true},
 	} {
 		d, _, _ := queryDeps(db, "")
 		err := runQuery(context.Background(), d, &queryOptions{sql: tc.sql, hasSQL: true})
@@ -172,7 +177,6 @@ func TestRunQueryOut(t *testing.T) {
 		{"runs.parquet", "", "PAR1"},
 		{"runs.arrow", "", "ARROW1"},
 		{"runs.json", "", "[\n{\"run_id\":1,"},
-		{"runs.data", "", "run_id,kind,"},
 		{"runs.txt", "ndjson", "{\"run_id\":1,"},
 	} {
 		d, out, _ := queryDeps(db, "")
@@ -264,5 +268,55 @@ func TestQueryCmdArgs(t *testing.T) {
 	}
 	if want := "[\n{\"n\":7}\n]\n"; out.String() != want {
 		t.Errorf("query 'SELECT 7 AS n' --format json wrote %q; want %q", out, want)
+	}
+}
+
+// Issue 7, defect 10: a runaway query is cancelled at --timeout with an
+// error naming the timeout, exit code 1, and no output.
+func TestRunQueryTimeout(t *testing.T) {
+	db := queryWarehouse(t)
+	d, out, _ := queryDeps(db, "")
+	err := runQuery(context.Background(), d, &queryOptions{sql: "SELECT count(*) FROM range(1000000000000) AS a(i), range(1000) AS b(j) WHERE i + j < 0",
+		hasSQL: true, timeout: 50 * time.Millisecond, hasTimeout: true})
+	var te *queries.TimeoutError
+	if !errors.As(err, &te) || te.Limit != 50*time.Millisecond {
+		t.Fatalf("runQuery(a runaway query, --timeout 50ms) error = %v; want a TimeoutError of 50ms", err)
+	}
+	if !strings.Contains(err.Error(), "50ms timeout") || !strings.Contains(err.Error(), "--timeout") {
+		t.Errorf("error = %q; want it to name the timeout and --timeout", err)
+	}
+	if code := exitCode(err); code != exitFailure {
+		t.Errorf("exitCode(%v) = %d; want %d", err, code, exitFailure)
+	}
+	if out.Len() != 0 {
+		t.Errorf("a cancelled query wrote %q", out)
+	}
+}
+
+// Issue 10, item 4: on a terminal the table fits its width; --wide shows
+// every cell whole.
+func TestRunQueryFitsTheTerminal(t *testing.T) {
+	db := queryWarehouse(t)
+	q := "SELECT run_id, repeat('x', 100) AS long_text, 'ok' AS status FROM ingest_runs"
+	d, out, _ := queryDeps(db, "")
+	d.stdoutTTY, d.termWidth = true, 40
+	if err := runQuery(context.Background(), d, &queryOptions{sql: q, hasSQL: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if n := utf8.RuneCountInString(line); n > 40 {
+			t.Errorf("line %q is %d columns; want at most 40", line, n)
+		}
+	}
+	if !strings.Contains(out.String(), "x…") {
+		t.Errorf("table on a 40-column terminal = %q; want the long cell cut with …", out)
+	}
+	d, out, _ = queryDeps(db, "")
+	d.stdoutTTY, d.termWidth = true, 40
+	if err := runQuery(context.Background(), d, &queryOptions{sql: q, hasSQL: true, wide: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), strings.Repeat("x", 100)) {
+		t.Errorf("--wide table = %q; want the long cell whole", out)
 	}
 }

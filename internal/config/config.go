@@ -12,12 +12,14 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"time"
@@ -42,6 +44,7 @@ type Config struct {
 	Incidents   Incidents `yaml:"incidents"`
 	Repos       []Repo    `yaml:"repos"`
 	Recognisers []Rule    `yaml:"recognisers"`
+	Query       Query     `yaml:"query"`
 
 	// Source names the file merged over the defaults, or DefaultsName.
 	Source string `yaml:"-"`
@@ -74,6 +77,15 @@ type Ingest struct {
 	MaxRatio     int `yaml:"max_ratio"`
 	MaxMessageKB int `yaml:"max_message_kb"`
 	MaxJSONDepth int `yaml:"max_json_depth"`
+}
+
+// Query bounds analysts' SQL: aftermath query and every command that runs
+// user SQL (see queries.Open).
+type Query struct {
+	Timeout     Duration `yaml:"timeout"`
+	MemoryLimit string   `yaml:"memory_limit"`
+	Threads     int      `yaml:"threads"`
+	MaxSQLMB    int      `yaml:"max_sql_mb"`
 }
 
 // Slack configures the Web API ingest.
@@ -190,15 +202,28 @@ func IsConfigError(err error) bool {
 // Default returns the built-in configuration.
 func Default() (*Config, error) { return Parse("", nil) }
 
+// MaxFileBytes bounds a configuration file: Load reads no more, so a huge
+// file or a device such as /dev/zero fails at once instead of filling
+// memory. The built-in defaults are about 15 KiB.
+const MaxFileBytes = 1 << 20
+
 // Load reads the file at path and merges it over the defaults. An empty path
 // means the defaults alone.
 func Load(path string) (*Config, error) {
 	if path == "" {
 		return Default()
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read configuration: %v", errors.Unwrap(err))}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read configuration: %v", errors.Unwrap(err))}
+	}
+	if len(data) > MaxFileBytes {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("larger than the %d MiB a configuration file may be; is it the right file?", MaxFileBytes>>20)}
 	}
 	return Parse(path, data)
 }
@@ -478,7 +503,7 @@ func (c *Config) validate(at locator) Errors {
 	for i, p := range c.Channels.Patterns {
 		re, err := regexp.Compile(p)
 		if err != nil {
-			bad(fmt.Sprintf("channels.patterns[%d]", i), "invalid regular expression %q: %v", p, errors.Unwrap(err))
+			bad(fmt.Sprintf("channels.patterns[%d]", i), "invalid regular expression %q: %v", p, regexpReason(err))
 			continue
 		}
 		c.Channels.compiled = append(c.Channels.compiled, re)
@@ -552,8 +577,31 @@ func (c *Config) validate(at locator) Errors {
 	if c.Slack.RequestTimeout <= 0 {
 		bad("slack.request_timeout", "must be positive")
 	}
+	if c.Query.Timeout < 0 {
+		bad("query.timeout", "must not be negative (0 means no timeout)")
+	}
+	if !memoryLimit.MatchString(c.Query.MemoryLimit) {
+		bad("query.memory_limit", "%q is not a size such as 2GB or 512MB", c.Query.MemoryLimit)
+	}
+	if c.Query.Threads < 1 || c.Query.Threads > 256 {
+		bad("query.threads", "must be between 1 and 256, not %d", c.Query.Threads)
+	}
+	if c.Query.MaxSQLMB < 1 || c.Query.MaxSQLMB > 1024 {
+		bad("query.max_sql_mb", "must be between 1 and 1024, not %d", c.Query.MaxSQLMB)
+	}
 	c.validateIncidents(bad)
 	return errs
+}
+
+// regexpReason is what regexp says is wrong with a pattern. Its
+// *syntax.Error wraps nothing, so errors.Unwrap gave nil ("<nil>" in the
+// message); the code and the offending part are the reason.
+func regexpReason(err error) string {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s: `%s`", se.Code, se.Expr)
+	}
+	return err.Error()
 }
 
 func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
@@ -637,7 +685,7 @@ func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
 		re, err := regexp.Compile(r.Pattern)
 		switch {
 		case err != nil:
-			bad(key+".pattern", "invalid regular expression: %v", errors.Unwrap(err))
+			bad(key+".pattern", "invalid regular expression: %v", regexpReason(err))
 		case r.Pattern == "":
 			bad(key+".pattern", "is empty")
 		case needsValue && !hasValueGroup(re):
@@ -645,7 +693,7 @@ func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
 		}
 		if r.Unless != "" {
 			if _, err := regexp.Compile(r.Unless); err != nil {
-				bad(key+".unless", "invalid regular expression: %v", errors.Unwrap(err))
+				bad(key+".unless", "invalid regular expression: %v", regexpReason(err))
 			}
 		}
 		for j, k := range r.Keywords {

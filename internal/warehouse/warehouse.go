@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -30,9 +31,14 @@ var ErrTooNew = errors.New("database schema is newer than this aftermath")
 type Options struct {
 	// ReadOnly opens the file without write access and without migrating it.
 	ReadOnly bool
-	// Sandbox, with ReadOnly, also forbids reading or writing other files
-	// (read_csv, COPY ... TO, ATTACH, INSTALL) and locks the configuration so
-	// a query cannot undo it. It is how analysts' SQL runs.
+	// Sandbox, with ReadOnly, closes every file to DuckDB once the database
+	// is open: no temporary directory (work that does not fit in MemoryLimit
+	// fails instead of spilling), external access off, and the local file
+	// system disabled, which also covers the paths DuckDB itself still
+	// allows with external access off (the database file, its .wal and its
+	// .tmp folder). Then it locks the configuration so a query cannot undo
+	// any of it. It is how analysts' SQL runs; package queries adds the
+	// statement-type check on top.
 	Sandbox bool
 	// MemoryLimit, if set, caps DuckDB's memory (for example "2GB").
 	MemoryLimit string
@@ -63,8 +69,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.ReadOnly && path != "" {
 		q.Set("access_mode", "READ_ONLY")
 	}
-	if opts.Sandbox {
-		q.Set("enable_external_access", "false")
+	if opts.Sandbox && !opts.ReadOnly {
+		return nil, fmt.Errorf("open %s: a sandbox must be read-only", path)
 	}
 	if opts.MemoryLimit != "" {
 		q.Set("memory_limit", opts.MemoryLimit)
@@ -76,10 +82,25 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if len(q) > 0 {
 		dsn += "?" + q.Encode()
 	}
+	var (
+		mu     sync.Mutex
+		locked bool // the sandbox's global settings are in place
+	)
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
 		stmts := []string{"SET TimeZone = 'UTC'"}
 		if opts.Sandbox {
-			stmts = append(stmts, "SET lock_configuration = true")
+			mu.Lock()
+			defer mu.Unlock()
+			if locked {
+				// Later connections inherit the global settings, time
+				// zone included, and may change none of them.
+				return nil
+			}
+			// Global settings, made once: after the lock they cannot be
+			// made again. The order matters: DuckDB refuses to change
+			// temp_directory once external access is off.
+			stmts = append([]string{"SET GLOBAL TimeZone = 'UTC'"}, sandboxSQL...)
+			locked = true
 		}
 		for _, s := range stmts {
 			if _, err := execer.ExecContext(context.Background(), s, nil); err != nil {
@@ -103,6 +124,14 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// sandboxSQL closes the files of a read-only database once it is open.
+var sandboxSQL = []string{
+	"SET temp_directory = ''",
+	"SET enable_external_access = false",
+	"SET disabled_filesystems = 'LocalFileSystem'",
+	"SET lock_configuration = true",
 }
 
 var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)

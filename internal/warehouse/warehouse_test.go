@@ -121,10 +121,43 @@ func TestReadOnlySandboxRefusesWritesAndFiles(t *testing.T) {
 		`COPY (SELECT 1) TO '` + filepath.Join(t.TempDir(), "out.csv") + `'`,
 		`SELECT * FROM read_csv('/etc/passwd')`,
 		`SET enable_external_access = true`,
+		// Issue 7, defect 1: external access off still allows the
+		// database's own files; the sandbox closes the file system.
+		`COPY (SELECT 42 AS x) TO '` + path + `' (FORMAT csv, USE_TMP_FILE false)`,
+		`COPY (SELECT 42 AS x) TO '` + path + `.wal' (FORMAT csv, USE_TMP_FILE false)`,
+		`SELECT * FROM enable_logging(storage = 'file', storage_path = '` + path + `.tmp')`,
+		`SET temp_directory = '` + path + `.tmp'`,
 	} {
 		if _, err := ro.ExecContext(ctx, q); err == nil {
 			t.Errorf("Exec(%q) on a sandboxed read-only database succeeded; want an error", q)
 		}
+	}
+	// Every pooled connection is sandboxed, not just the first.
+	c1, err := ro.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	c2, err := ro.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	for i, c := range []*sql.Conn{c1, c2} {
+		var tmp, tz string
+		err := c.QueryRowContext(ctx, `SELECT current_setting('temp_directory'), current_setting('TimeZone')`).Scan(&tmp, &tz)
+		if err != nil || tmp != "" || tz != "UTC" {
+			t.Errorf("connection %d: temp_directory %q, TimeZone %q (%v); want '' and UTC", i, tmp, tz, err)
+		}
+		// current_setting('disabled_filesystems') reads '' even when set
+		// (DuckDB 1.5.6), so check what it does instead.
+		_, err = c.ExecContext(ctx, `SELECT * FROM read_text('`+path+`')`)
+		if err == nil || !strings.Contains(err.Error(), "LocalFileSystem has been disabled") {
+			t.Errorf("connection %d: read_text of the database = %v; want the local file system disabled", i, err)
+		}
+	}
+	if _, err := Open(ctx, path, Options{Sandbox: true}); err == nil {
+		t.Errorf("Open(Sandbox without ReadOnly) succeeded; want an error")
 	}
 }
 
