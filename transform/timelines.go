@@ -231,6 +231,11 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 			}
 		}
 	}
+	// A person's resolution alone ("we rolled out a fix and this is now
+	// resolved") sets no mitigation: no mitigated state was ever stated.
+	if mitigated != nil && resolved != nil && !mitigated.strong && mitigated.msg == resolved.msg {
+		mitigated = nil
+	}
 	if mitigated != nil {
 		inc.setSignal("mitigated", mitigated)
 	}
