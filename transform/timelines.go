@@ -37,6 +37,7 @@ type channelInfo struct {
 	id, name, creator, topic string
 	created                  time.Time
 	shared                   bool
+	included                 bool // named in channels.include: always an incident
 }
 
 // event is a chosen timestamp and its evidence (an incident_events row).
