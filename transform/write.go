@@ -1,3 +1,6 @@
+// Stage 5, write: every derived table replaced in one transaction, with
+// the run recorded in transform_runs, so a kill leaves the previous
+// derived layer intact and a rerun gives the same tables.
 package transform
 
 import (

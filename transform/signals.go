@@ -1,3 +1,6 @@
+// Stage 2, signals: who wrote each message (class) and what the
+// recognisers of the configuration read in it. A signal is one match: an
+// event kind, the message, the rule, the captured value and the words.
 package transform
 
 import (
