@@ -30,6 +30,7 @@ type build struct {
 	notIncidents []notIncident
 	messages     int64
 	asOf         time.Time
+	alertGroups  map[string]*alertGroup // open alert groups of shared channels (alertgroups.go)
 }
 
 type notIncident struct {
@@ -286,6 +287,9 @@ func (b *build) channel(ch *channelInfo, msgs []*message) {
 func (b *build) thread(ch *channelInfo, msgs []*message) {
 	if msgs[0].isReply() {
 		return // replies whose parent is not stored
+	}
+	if b.foldAlertGroup(ch, msgs) {
+		return
 	}
 	for i := range msgs[0].signals {
 		s := &msgs[0].signals[i]
