@@ -288,7 +288,7 @@ func (b *build) thread(ch *channelInfo, msgs []*message) {
 	if msgs[0].isReply() {
 		return // replies whose parent is not stored
 	}
-	if b.foldAlertGroup(ch, msgs) {
+	if b.foldAlertGroup(ch, msgs) || b.foldAnnouncement(ch, msgs) {
 		return
 	}
 	for i := range msgs[0].signals {
