@@ -58,6 +58,7 @@ func Run(ctx context.Context, db *warehouse.DB, cfg *config.Config, opts Options
 		return nil, err
 	}
 	b := newBuild(cls, newAssembler(cfg, startedAt), chans, startedAt)
+	b.patterns = cfg.Channels.Compiled()
 	if err := b.readUnits(ctx, conn, opts.MessagesPerQuery); err != nil {
 		return nil, err
 	}

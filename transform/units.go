@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	_ "embed"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -26,16 +27,19 @@ type build struct {
 	asm          *assembler
 	channels     map[string]*channelInfo
 	order        []*channelInfo
+	patterns     []*regexp.Regexp
 	incidents    []*incident
 	notIncidents []notIncident
 	messages     int64
 	asOf         time.Time
 	alertGroups  map[string]*alertGroup // open alert groups of shared channels (alertgroups.go)
+	// channelIncidents finds a channel incident by ID and by #name (announcements.go).
+	channelIncidents map[string]*incident
 }
 
 type notIncident struct {
-	channel *channelInfo
-	detail  string
+	channel         *channelInfo
+	problem, detail string
 }
 
 func newBuild(cls *classifier, asm *assembler, chans []*channelInfo, asOf time.Time) *build {
@@ -269,21 +273,40 @@ func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string, sha
 	return nil
 }
 
-// incidentKinds are the signals that show a channel holds an incident.
-var incidentKinds = []string{"declared", "detected", "impact_start", "severity"}
+// lifecycleKinds are the signals that show a unit holds an incident: a
+// declaration, an alert, a status at any stage, a severity, a stated start.
+var lifecycleKinds = []string{"declared", "detected", "impact_start", "severity", "investigating", "mitigated", "resolved", "reopened", "alert_recovered"}
 
 // channel assembles the incident of one channel named like an incident
-// channel, if it holds one.
+// channel: it is one whatever its first words, unless it is a standing
+// channel that only looks like one. Exclusion rules still apply to it.
 func (b *build) channel(ch *channelInfo, msgs []*message) {
-	if why := notAnIncident(msgs); why != "" {
-		b.notIncidents = append(b.notIncidents, notIncident{ch, why})
+	if why := b.standing(ch, msgs); why != "" {
+		b.notIncidents = append(b.notIncidents, notIncident{ch, "standing_channel", fmt.Sprintf("#%s is a standing channel, not one incident: %s", ch.name, why)})
 		return
 	}
-	b.incidents = append(b.incidents, b.asm.assemble(ch, msgs, nil))
+	inc := b.asm.assemble(ch, msgs, nil)
+	if !hasLifecycle(inc.signals) {
+		inc.quality = append(inc.quality, quality{"no_lifecycle_evidence", "no recogniser read a declaration, alert, status, severity or resolution in its messages"})
+	}
+	b.incidents = append(b.incidents, inc)
+}
+
+func hasLifecycle(sigs []signal) bool {
+	for _, s := range sigs {
+		if slices.Contains(lifecycleKinds, s.kind) {
+			return true
+		}
+		if s.kind == "closed" && s.msg.subtype != "channel_archive" {
+			return true
+		}
+	}
+	return false
 }
 
 // thread assembles the incident of one thread of a shared channel (msgs
-// hold the parent, then its replies), if its top-level message declares one.
+// hold the parent, then its replies) when the thread as a whole, parent or
+// replies, carries lifecycle evidence.
 func (b *build) thread(ch *channelInfo, msgs []*message) {
 	if msgs[0].isReply() {
 		return // replies whose parent is not stored
@@ -291,38 +314,108 @@ func (b *build) thread(ch *channelInfo, msgs []*message) {
 	if b.foldAlertGroup(ch, msgs) || b.foldAnnouncement(ch, msgs) {
 		return
 	}
+	var sigs []signal
+	for _, m := range msgs {
+		sigs = append(sigs, m.signals...)
+	}
+	if !hasLifecycle(sigs) || b.announcesChannel(msgs[0]) {
+		return
+	}
+	declared := &signal{kind: "declared", msg: msgs[0], rule: &threadParentRule, evidence: clip(firstLine(msgs[0].content), 200), strong: msgs[0].class != human, when: msgs[0].at}
 	for i := range msgs[0].signals {
 		s := &msgs[0].signals[i]
 		if s.kind == "declared" || s.kind == "detected" {
-			b.incidents = append(b.incidents, b.asm.assemble(ch, msgs, s))
-			return
-		}
-	}
-}
-
-// notAnIncident says why a channel named like an incident channel holds no
-// incident, or "" when it does: an incident channel shows a declaration,
-// an alert, a stated impact or severity, or a status from an incident bot
-// within a day of its first message.
-func notAnIncident(msgs []*message) string {
-	if len(msgs) == 0 {
-		return "no messages"
-	}
-	until := msgs[0].at.Add(24 * time.Hour)
-	for _, m := range msgs {
-		if m.at.After(until) {
+			declared = s
 			break
 		}
-		for _, s := range m.signals {
-			if slices.Contains(incidentKinds, s.kind) {
-				return ""
-			}
-			if s.strong && s.msg.class != system && s.kind != "postmortem" && s.kind != "closed" && s.kind != "title" {
-				return ""
+	}
+	b.incidents = append(b.incidents, b.asm.assemble(ch, msgs, declared))
+}
+
+// threadParentRule names the declaration of a thread incident whose parent
+// says no declaring words: the thread's lifecycle evidence makes it one.
+var threadParentRule = rule{name: "thread-parent", events: []string{"declared"}, from: "any"}
+
+// standing says why a channel named like an incident channel is a standing
+// channel (#incident-announcements, #incident-reviews), or "": it announces
+// or links to several other incident channels or incidents, or carries
+// several separate incidents over weeks.
+func (b *build) standing(ch *channelInfo, msgs []*message) string {
+	others := map[string]bool{}
+	ownEvidence := false
+	for _, m := range msgs {
+		mentions := false
+		for _, mm := range channelMentions.FindAllStringSubmatch(m.content, -1) {
+			if id := mm[1]; id != ch.id {
+				if c := b.channels[id]; c != nil && !c.shared || mm[2] != "" && b.isIncidentName(mm[2]) {
+					others["#"+id], mentions = true, true
+				}
 			}
 		}
+		for _, ref := range incidentRef.FindAllStringSubmatch(channelMentions.ReplaceAllString(m.lower, ""), -1) {
+			id := "inc-" + ref[1]
+			if !strings.Contains(strings.ToLower(ch.name), id) {
+				others[id], mentions = true, true
+			}
+		}
+		// A message about another incident is not evidence of this one.
+		if !mentions && hasLifecycle(m.signals) {
+			ownEvidence = true
+		}
 	}
-	return "no declaration, alert, severity or incident-bot status in its first day"
+	switch {
+	case len(others) >= 3:
+		return fmt.Sprintf("it links to %d other incidents", len(others))
+	case len(others) > 0 && !ownEvidence:
+		return fmt.Sprintf("it links to %d other incident(s) and shows no lifecycle of its own", len(others))
+	}
+	// Separate incidents: declarations or alerts more than a day apart,
+	// over more than two weeks.
+	var episodes []time.Time
+	for _, m := range msgs {
+		for _, s := range m.signals {
+			if s.kind != "declared" && s.kind != "detected" {
+				continue
+			}
+			if n := len(episodes); n == 0 || m.at.Sub(episodes[n-1]) > 24*time.Hour {
+				episodes = append(episodes, m.at)
+			}
+			break
+		}
+	}
+	if n := len(episodes); n >= 3 && episodes[n-1].Sub(episodes[0]) > 14*24*time.Hour {
+		return fmt.Sprintf("it carries %d separate declarations or alerts over %d days", n, int(episodes[n-1].Sub(episodes[0]).Hours()/24))
+	}
+	return ""
+}
+
+var (
+	channelMentions = regexp.MustCompile(`(?i)<#(C[A-Z0-9]+)(?:\|([^>]*))?>`)
+	incidentRef     = regexp.MustCompile(`\binc-(\d+)(?:[^-\d]|$)`)
+)
+
+// announcesChannel reports whether a bot's top-level post points to an
+// incident channel ("INC-12 declared, join #inc-12"): the incident is that
+// channel's, not a second one in this thread.
+func (b *build) announcesChannel(m *message) bool {
+	if m.class == human {
+		return false
+	}
+	for _, mm := range channelMentions.FindAllStringSubmatch(m.content, -1) {
+		if c := b.channels[mm[1]]; c != nil && !c.shared || mm[2] != "" && b.isIncidentName(mm[2]) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *build) isIncidentName(name string) bool {
+	for _, re := range b.patterns {
+		if re.MatchString(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // dropAnnouncements removes thread incidents whose declaring message only
