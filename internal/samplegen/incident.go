@@ -161,7 +161,10 @@ func (c *incRender) declare() {
 	case styleDispatch:
 		desc := "Dispatch incident: " + inc.title
 		b.post(d+usSecond, system("channel_purpose", creator, "set the channel description: "+desc, kv{"purpose", desc}))
-		c.setTopic(d+2*usSecond, "Active")
+		// Created with severity Undetermined, then set: the topic and an
+		// Incident Notification with the severity change.
+		c.setTopicSev(d+2*usSecond, "Active", "Undetermined")
+		c.setTopic(d+3*usSecond, "Active")
 		c.declMsg = c.post(d+4*usSecond, dispatchNotification(c, "", ""))
 	case styleIncidentIO:
 		c.declMsg = c.post(d+2*usSecond, incidentioDeclared(c))
@@ -449,12 +452,8 @@ func (c *incRender) resolve() {
 		c.mark("resolved_at", c.post(t, m))
 		c.notes = append(c.notes, "resolved_by_alert_recovery")
 	case inc.style == styleDispatch:
-		c.mark("resolved_at", c.setTopic(t, "Closed"))
-		from := "Stable"
-		if inc.mitigated == 0 {
-			from = "Active"
-		}
-		c.post(t+2*usSecond, dispatchNotification(c, from, "Closed"))
+		// Dispatch says Closed only to its notification channels and
+		// archives the incident channel: close marks the archive resolved.
 	case inc.style == styleIncidentIO:
 		m := c.post(t, incidentioStatus(c, "Closed"))
 		c.mark("resolved_at", m)
@@ -558,16 +557,20 @@ func (c *incRender) close() {
 	m := c.post(inc.closeAt, system("channel_archive", who, mention(who)+" archived the channel"))
 	if m != nil {
 		c.mark("closed_at", m)
+		if inc.style == styleDispatch && inc.resolved != 0 {
+			c.mark("resolved_at", m)
+		}
 		c.archivedAt = m.ts
 	}
 }
 
 // setTopic writes a Dispatch channel_topic with the given status.
 func (c *incRender) setTopic(t int64, status string) *message {
-	inc := c.inc
-	typ := dispatchType(inc)
-	prio := [...]string{"High", "High", "Medium", "Low", "Low"}[max(inc.sev, 0)]
-	topic := fmt.Sprintf("%s | Status: %s | Type: %s | Severity: %s | Priority: %s", inc.title, status, typ, inc.sevLabel, prio)
+	return c.setTopicSev(t, status, c.inc.sevLabel)
+}
+
+func (c *incRender) setTopicSev(t int64, status, severity string) *message {
+	topic := dispatchTopic(c.inc, status, severity)
 	m := c.post(t, system("channel_topic", c.tool.userID, "set the channel topic: "+topic, kv{"topic", topic}))
 	if m != nil {
 		c.topic, c.topicAt = topic, m.ts

@@ -206,6 +206,16 @@ func (p *plan) schedule(r *rnd, inc *incident) {
 			}
 		}
 		inc.closeAt = last + r.Int64N(usSecond)
+		if inc.style == styleDispatch {
+			// Dispatch archives the channel when the incident is Closed
+			// (docs/bots.md): what people post comes before.
+			for _, t := range []*int64{&inc.pmAt, &inc.fixLinkAt, &inc.claimAt} {
+				if *t != 0 && *t >= inc.resolved {
+					*t = max(inc.ack+usSecond, inc.resolved-r.between(60, 600)*usSecond)
+				}
+			}
+			inc.closeAt = inc.resolved
+		}
 	}
 	p.planChatter(r, inc)
 }

@@ -49,31 +49,75 @@ func buttonsBlock(r *rnd, labels ...string) obj {
 	return obj{{"type", "actions"}, {"block_id", blockID(r)}, {"elements", els}}
 }
 
-// Netflix Dispatch.
+// Netflix Dispatch, as docs/bots.md records it from its source: the topic
+// starts with the commander; each status, severity or commander change
+// rewrites it and posts an "Incident Notification" while the incident is
+// not Closed; closing archives the channel and says Closed only to the
+// notification channels. Incidents with an even number render the 2024
+// format, the others the current one (emojis added 2025-08-26).
 
+// dispatchLegacy says whether the incident renders Dispatch's 2024 format.
+func dispatchLegacy(inc *incident) bool { return inc.number%2 == 0 }
+
+// dispatchName is the incident's name in Dispatch, which names its channel.
+func dispatchName(inc *incident) string { return inc.channel.name }
+
+// dispatchNotification is the update post of a status change (from → to)
+// or, with from == "", a severity line for the first post.
 func dispatchNotification(c *incRender, from, to string) *message {
 	inc, r := c.inc, c.r
-	status := to
-	if status == "" {
-		status = "Active"
+	legacy := dispatchLegacy(inc)
+	name := fmt.Sprintf("<https://acme.atlassian.net/browse/INC-%d|%s Incident Notification>", inc.number, dispatchName(inc))
+	title := "*Title*\n" + inc.title
+	commander := fmt.Sprintf("*<https://acme.slack.com/team/%s|Commander - %s, %s>*\nThe Incident Commander (IC) is responsible for the incident.", inc.commander.id, inc.commander.realName(), inc.commander.team)
+	change := "*Status Change*\nThe incident status has been changed from " + from + " to " + to + "."
+	if !legacy {
+		name = fmt.Sprintf("<https://acme.atlassian.net/browse/INC-%d|🚨 %s Incident Notification>", inc.number, dispatchName(inc))
+		title = "*📝 Title*: " + inc.title
+		commander = strings.Replace(commander, "|Commander", "|🧑‍🚒 Commander", 1)
+		emoji := map[string]string{"Closed": "✅", "Stable": "🛡️", "Active": "🔥"}[to]
+		change = "*" + emoji + " Status Change*: " + from + " → " + to
 	}
-	blocks := []obj{
-		headerBlock(r, "Incident Notification"),
-		sectionBlock(r, "*Title*\n"+inc.title),
-	}
+	blocks := []obj{dividerBlock(r), sectionBlock(r, "*"+name+"*\nThis message is for notification purposes only."), sectionBlock(r, title)}
 	if from != "" {
-		blocks = append(blocks, sectionBlock(r, "*Status Change*\n"+from+" → "+to))
+		blocks = append(blocks, sectionBlock(r, change))
+	} else if legacy {
+		blocks = append(blocks, sectionBlock(r, "*Severity Change*\nThe incident severity has been changed from Undetermined to "+inc.sevLabel+"."))
 	} else {
-		blocks = append(blocks, sectionBlock(r, "*Description*\nThis incident was reported through Dispatch. Join the conversation in this channel."))
+		blocks = append(blocks, sectionBlock(r, "*⬆️ Severity Change*: Undetermined → "+inc.sevLabel))
 	}
-	blocks = append(blocks,
-		fieldsBlock(r, "Status", status, "Type", dispatchType(inc), "Severity", inc.sevLabel, "Commander", mention(inc.commander.id)),
-		dividerBlock(r),
-		contextBlock(r, fmt.Sprintf("Dispatch · %s · <https://dispatch.acme.com/acme/incidents/%s-%d|View in Dispatch>", inc.channel.name, strings.ToUpper(orgName), inc.number)),
-	)
+	blocks = append(blocks, sectionBlock(r, commander))
 	m := botSay(c.tool, "Incident Notification")
 	m.blocks = blocks
 	return m
+}
+
+// dispatchNotice is what Dispatch posts in its notification channels
+// (#incidents here): the new incident, with Subscribe and Join buttons, or
+// its change to Closed, which the incident channel never shows. It names
+// the incident channel by name, never links it.
+func dispatchNotice(c *incRender, closedFrom string) *message {
+	inc, r := c.inc, c.r
+	m := dispatchNotification(c, closedFrom, "Closed")
+	if closedFrom != "" {
+		return m
+	}
+	status := sectionBlock(r, "*Status - Active*\nThis incident is under active investigation.")
+	severity := sectionBlock(r, "*Severity - "+inc.sevLabel+"*\n"+inc.sevLabel+" severity.")
+	buttons := buttonsBlock(r, "Subscribe", "Join")
+	m.blocks = append(m.blocks[:3:3], buttons, status, severity, m.blocks[len(m.blocks)-1])
+	return m
+}
+
+// dispatchTopic is the channel topic Dispatch sets.
+func dispatchTopic(inc *incident, status, severity string) string {
+	helmet := "⛑️"
+	if dispatchLegacy(inc) {
+		helmet = ":helmet_with_white_cross:"
+	}
+	prio := [...]string{"High", "High", "Medium", "Low", "Low"}[max(inc.sev, 0)]
+	return fmt.Sprintf("%s %s, %s | Status: %s | Type: %s | Severity: %s | Priority: %s",
+		helmet, inc.commander.realName(), inc.commander.team, status, dispatchType(inc), severity, prio)
 }
 
 // dispatchType is the incident type Dispatch shows.
