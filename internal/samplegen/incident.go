@@ -181,8 +181,15 @@ func (c *incRender) declare() {
 			c.notes = append(c.notes, "stated_start_before_declaration")
 		}
 	case styleResponse:
-		c.declMsg = c.post(d+2*usSecond, responseHeadline(c))
-		c.post(d+3*usSecond, botSay(c.tool, mention(inc.commander.id)+" set the severity to *"+inc.sevLabel+"*"))
+		// The headline is in #incidents (dispatchNotices' neighbour,
+		// responseHeadlines); here the topic, then the lead sets the
+		// severity by mentioning the bot, after acknowledging.
+		topic := inc.title + " - " + responseDocURL(inc)
+		c.topic, c.topicAt = topic, d+usSecond
+		b.post(d+usSecond, system("channel_topic", creator, "set the channel topic: "+topic, kv{"topic", topic}))
+		cmd := say(inc.commander, mention(c.tool.userID)+" severity "+strings.ToLower(inc.sevLabel))
+		cmd.noBlocks = true
+		c.declMsg = c.post(inc.ack+c.r.between(10, 50)*usSecond, cmd)
 	case stylePagerDuty:
 		desc := "PagerDuty incident #" + fmt.Sprint(inc.number)
 		b.post(d+usSecond, system("channel_purpose", creator, "set the channel description: "+desc, kv{"purpose", desc}))
@@ -465,11 +472,15 @@ func (c *incRender) resolve() {
 	case inc.style == stylePagerDuty:
 		c.mark("resolved_at", c.post(t, botSay(c.tool, "Resolved by "+pick(c.r, inc.responders).realName())))
 	case inc.style == styleResponse:
-		closing := botSay(c.tool, "This incident has been closed! :book: -> :closed_book:")
+		closing := botSay(c.tool, "This incident has been closed! 📖 ⟶ 📕")
+		command := say(inc.commander, mention(c.tool.userID)+" close")
+		command.noBlocks = true
 		if inc.humanAllClear {
 			c.mark("resolved_at", c.humanResolution(t))
+			c.post(inc.closeAt-usSecond, command)
 			c.mark("closed_at", c.post(inc.closeAt, closing))
 		} else {
+			c.post(t-usSecond, command)
 			m := c.post(t, closing)
 			c.mark("resolved_at", m)
 			c.mark("closed_at", m)

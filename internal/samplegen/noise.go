@@ -221,6 +221,7 @@ func (g *noiseGen) day(lo, hi int64, wd time.Weekday) {
 		}
 	case noiseShared:
 		g.dispatchNotices(lo, hi)
+		g.responseHeadlines(lo, hi)
 		for range g.count(wd, 0.3) {
 			t := g.at(lo, hi, &humanHours)
 			m := b.post(t, say(g.who(t), vary(r, g.text(pick(r, sharedQuestions)))))
@@ -364,5 +365,27 @@ func (g *noiseGen) dispatchNotices(lo, hi int64) {
 			}
 			g.b.post(inc.resolved+usSecond, dispatchNotice(c, from))
 		}
+	}
+}
+
+// responseHeadlines posts, in #incidents, Monzo Response's headline post of
+// each Response incident declared that day, as the export shows it at the
+// end: its last state, edited when the incident was closed.
+func (g *noiseGen) responseHeadlines(lo, hi int64) {
+	for _, inc := range g.p.incidents {
+		if inc.style != styleResponse || inc.thread || inc.private || inc.declared < lo || inc.declared >= hi {
+			continue
+		}
+		c := &incRender{b: g.b, inc: inc, bs: g.p.cat.bots, r: g.r}
+		c.tool = inc.toolBot(c.bs)
+		closed := inc.closeAt != 0 && inc.closeAt <= g.b.end
+		m := responseHeadline(c, closed)
+		switch {
+		case closed:
+			m.edited = &edit{user: c.tool.userID, ts: inc.closeAt}
+		case inc.ack != 0 && inc.ack+time.Minute.Microseconds() <= g.b.end:
+			m.edited = &edit{user: c.tool.userID, ts: inc.ack + time.Minute.Microseconds()}
+		}
+		g.b.post(max(lo, inc.declared-40*usSecond), m)
 	}
 }

@@ -215,19 +215,44 @@ func firehydrantMilestone(c *incRender, milestone string) *message {
 	return m
 }
 
-// Monzo Response.
+// Monzo Response, as docs/bots.md records it from its source: a headline
+// post per incident in the central channel (#incidents), rewritten in place
+// on every change, so an export shows its final state and the time of the
+// last edit; in the incident channel, people command the bot by mentioning
+// it and it answers with reactions, and "@incident close" makes it post
+// that the incident has been closed.
 
-func responseHeadline(c *incRender) *message {
+// responseDocURL is the incident's document in Response.
+func responseDocURL(inc *incident) string {
+	return fmt.Sprintf("https://response.acme.com/incident/%d/", inc.number)
+}
+
+// responseHeadline is the headline post as it stands at the end: Live, or
+// Resolved once closed (closed reports whether it was).
+func responseHeadline(c *incRender, closed bool) *message {
 	inc, r := c.inc, c.r
 	reporter := inc.commander
 	if inc.declarer != nil {
 		reporter = inc.declarer
 	}
-	m := botSay(c.tool, "A new incident has been declared: "+inc.title)
+	status := "🔥 Status: Live"
+	if closed {
+		status = ":droplet: Status: Resolved"
+	}
+	emoji := map[string]string{"Critical": "⛈️", "Major": "🌧️", "Minor": "🌦️", "Trivial": "🌤️"}[inc.sevLabel]
+	m := botSay(c.tool, inc.title+" reported by "+mention(reporter.id))
 	m.blocks = []obj{
-		headerBlock(r, inc.title),
-		fieldsBlock(r, "Reporter", mention(reporter.id), "Lead", mention(inc.commander.id), "Status", "Live"),
-		contextBlock(r, "Use `/incident` to update this incident"),
+		sectionBlock(r, "*"+inc.title+"*"),
+		sectionBlock(r, "🙋🏻‍♂️ Reporter: "+mention(reporter.id)),
+		sectionBlock(r, "👩‍🚒 Incident Lead: "+mention(inc.commander.id)),
+		dividerBlock(r),
+		sectionBlock(r, status),
+		sectionBlock(r, emoji+" Severity: "+inc.sevLabel),
+		sectionBlock(r, fmt.Sprintf("📄 Document: <%s|Incident %d>", responseDocURL(inc), inc.number)),
+		sectionBlock(r, "🗣 Comms Channel: <#"+inc.channel.id+">"),
+	}
+	if !closed {
+		m.blocks = append(m.blocks, sectionBlock(r, "Need something else?"), buttonsBlock(r, "Edit", "Close", "Page On-call"))
 	}
 	return m
 }
