@@ -86,12 +86,14 @@ func alertPost(c *incRender, recovered bool) *message {
 		if recovered {
 			state, color = "RESOLVED", "good"
 		}
+		// The default template (docs/bots.md): the title is the status
+		// marker, the group labels' values, then the other common labels'
+		// values in parentheses; the text is empty.
 		head := "[" + state + "] " + inc.mode.alertID + " (" + inc.alias + " critical)"
+		link := "https://alertmanager.acme.internal/#/alerts?receiver=slack-incidents"
 		m.attach = []obj{{
-			{"id", 1}, {"color", color}, {"fallback", head}, {"title", head},
-			{"title_link", "https://alertmanager.acme.internal/#/alerts?receiver=slack-incidents"},
-			{"text", "*Alert:* " + title + " - `critical`\n*Description:* " + detail + "\n*Details:*\n • *alertname:* `" + inc.mode.alertID + "`\n • *service:* `" + inc.alias + "`"},
-			{"mrkdwn_in", []string{"pretext", "text"}},
+			{"id", 1}, {"color", color}, {"fallback", head + " | " + link}, {"title", head},
+			{"title_link", link}, {"text", ""},
 		}}
 	case bs.sentry:
 		exc := fill(inc.mode.exception, c.vars)
