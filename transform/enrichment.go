@@ -79,7 +79,7 @@ func finish(incs []*incident, cfg *config.Config, cat *catalog, asOf time.Time) 
 		if inc.excluded != "" {
 			continue
 		}
-		if inc.events["resolved"] == nil && asOf.Sub(inc.events["started"].at) > 7*24*time.Hour {
+		if inc.events["resolved"] == nil && !inc.closedUnresolved && asOf.Sub(inc.events["started"].at) > 7*24*time.Hour {
 			inc.quality = append(inc.quality, quality{"never_resolved", fmt.Sprintf("open for %d days with no resolution", int(asOf.Sub(inc.events["started"].at).Hours()/24))})
 		}
 		if inc.severity == "" {

@@ -166,6 +166,8 @@ func incidentRows(b *build, cfg *config.Config, emit func(...driver.Value) error
 		switch {
 		case inc.events["resolved"] != nil:
 			status = "resolved"
+		case inc.closedUnresolved:
+			status = "closed_unresolved"
 		case inc.events["mitigated"] != nil:
 			status = "mitigated"
 		}
