@@ -45,3 +45,12 @@ COMMENT ON COLUMN incident_facts.regression_test IS 'incidents.regression_test.'
 COMMENT ON COLUMN incident_facts.resolve_target_s IS 'incidents.resolve_target_s.';
 COMMENT ON COLUMN incident_facts.within_target IS 'incidents.within_target.';
 
+
+-- Trust in a re-run (issue 8): each run records a hash of the effective
+-- configuration, so a run with a different one is named, not silent.
+ALTER TABLE transform_runs ADD COLUMN config_hash VARCHAR;
+COMMENT ON COLUMN transform_runs.config_hash IS 'SHA-256 of the effective configuration (defaults merged with config_source, as aftermath config show prints it); NULL for runs before it was recorded.';
+
+-- Problems and check results added by issue 8 and issue 7 defect 12.
+COMMENT ON COLUMN data_quality.problem IS 'order_violation, never_resolved, closed_unresolved, no_severity, no_service, fallback, reopened, no_lifecycle_evidence, standing_channel (a channel named like an incident channel that announces or carries other incidents), clone_missing (a repos entry without a local clone), recurred_without_test or postmortem_overdue.';
+COMMENT ON COLUMN incident_links.check_result IS 'touches_tests, no_tests, not_found (not in the clone), no_clone (no repos entry, or its path holds no clone: named in the log and in data_quality) or NULL for non-fix links.';
