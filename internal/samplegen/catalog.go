@@ -251,10 +251,10 @@ type bot struct {
 
 // bots, by a short key used in code.
 type bots struct {
-	dispatch, incidentio, rootly, firehydrant, response, pagerduty *bot
-	datadog, grafana, alertmanager, sentry, cloudwatch, opsgenie   *bot
-	shipit, github, polly                                          *bot
-	all                                                            []*bot
+	dispatch, incidentio, rootly, firehydrant, response, hellper, pagerduty *bot
+	datadog, grafana, alertmanager, sentry, cloudwatch, opsgenie            *bot
+	shipit, github, polly                                                   *bot
+	all                                                                     []*bot
 }
 
 func newBots(r *rnd) *bots {
@@ -278,6 +278,7 @@ func newBots(r *rnd) *bots {
 		rootly:       mk("Rootly", "rootly", botIncidentTool, false),
 		firehydrant:  mk("FireHydrant", "firehydrant", botIncidentTool, false),
 		response:     mk("Response", "response", botIncidentTool, false),
+		hellper:      mk("Hellper", "hellper", botIncidentTool, false),
 		pagerduty:    mk("PagerDuty", "pagerduty", botAlert, false),
 		datadog:      mk("Datadog", "datadog", botAlert, false),
 		grafana:      mk("Grafana", "Grafana", botAlert, true),
@@ -289,7 +290,7 @@ func newBots(r *rnd) *bots {
 		github:       mk("GitHub", "github", botOther, false),
 		polly:        mk("Polly", "polly", botOther, false),
 	}
-	bs.all = []*bot{bs.dispatch, bs.incidentio, bs.rootly, bs.firehydrant, bs.response, bs.pagerduty, bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie, bs.shipit, bs.github, bs.polly}
+	bs.all = []*bot{bs.dispatch, bs.incidentio, bs.rootly, bs.firehydrant, bs.response, bs.hellper, bs.pagerduty, bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie, bs.shipit, bs.github, bs.polly}
 	return bs
 }
 

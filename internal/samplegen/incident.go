@@ -190,6 +190,11 @@ func (c *incRender) declare() {
 		cmd := say(inc.commander, mention(c.tool.userID)+" severity "+strings.ToLower(inc.sevLabel))
 		cmd.noBlocks = true
 		c.declMsg = c.post(inc.ack+c.r.between(10, 50)*usSecond, cmd)
+	case styleHellper:
+		c.declMsg = c.post(d+2*usSecond, hellperOpened(c))
+		topic := hellperTopic(c)
+		c.topic, c.topicAt = topic, d+3*usSecond
+		b.post(d+3*usSecond, system("channel_topic", creator, "set the channel topic: "+topic, kv{"topic", topic}))
 	case stylePagerDuty:
 		desc := "PagerDuty incident #" + fmt.Sprint(inc.number)
 		b.post(d+usSecond, system("channel_purpose", creator, "set the channel description: "+desc, kv{"purpose", desc}))
@@ -471,6 +476,8 @@ func (c *incRender) resolve() {
 		c.mark("resolved_at", c.post(t, firehydrantMilestone(c, "Resolved")))
 	case inc.style == stylePagerDuty:
 		c.mark("resolved_at", c.post(t, botSay(c.tool, "Resolved by "+pick(c.r, inc.responders).realName())))
+	case inc.style == styleHellper:
+		c.mark("resolved_at", c.post(t, hellperResolved(c)))
 	case inc.style == styleResponse:
 		closing := botSay(c.tool, "This incident has been closed! 📖 ⟶ 📕")
 		command := say(inc.commander, mention(c.tool.userID)+" close")
@@ -564,6 +571,10 @@ func (c *incRender) close() {
 	who := inc.channel.creator
 	if c.tool == nil {
 		who = inc.commander.id
+	}
+	if inc.style == styleHellper {
+		// Hellper says the incident is closed, then archives the channel.
+		c.post(inc.closeAt-2*usSecond, hellperClosed(c))
 	}
 	m := c.post(inc.closeAt, system("channel_archive", who, mention(who)+" archived the channel"))
 	if m != nil {

@@ -112,7 +112,7 @@ func (p *plan) schedule(r *rnd, inc *incident) {
 		if inc.humanAllClear {
 			inc.closeAt = inc.resolved + clamp(r.lognormal(25*usMinute, 0.8), 2*usMinute, 12*usHour)
 		}
-	case styleDispatch:
+	case styleDispatch, styleHellper:
 		inc.archive = true
 	case styleRootly:
 		inc.archive = r.chance(0.85)

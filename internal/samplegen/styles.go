@@ -257,6 +257,65 @@ func responseHeadline(c *incRender, closed bool) *message {
 	return m
 }
 
+// Hellper (RD Station), as docs/bots.md records it from its source: it
+// posts and pins the opening with an attachment of the incident's fields,
+// puts the war room, postmortem and commander in the topic, says the
+// incident was resolved and later closed, then archives the channel.
+
+var hellperSeverities = [...]string{"SEV0 - All hands on deck", "SEV1 - Critical impact to many users",
+	"SEV2 - Minor issue that impacts ability to use product", "SEV3 - Minor issue not impacting ability to use product"}
+
+func hellperOpened(c *incRender) *message {
+	inc := c.inc
+	author := inc.commander
+	if inc.declarer != nil {
+		author = inc.declarer
+	}
+	war := "https://meet.acme.com/" + inc.channel.name
+	text := "An Incident has been opened by " + mention(author.id)
+	summary := text + "\n\n*Title:* " + inc.title + "\n*Severity:* " + inc.sevLabel + "\n\n*Product:* " + inc.svc.name +
+		"\n*Channel:* <#" + inc.channel.id + ">\n*Commander:* " + mention(inc.commander.id) + "\n\n*War Room:* " + war + "\n"
+	m := botSay(c.tool, text)
+	m.attach = []obj{{
+		{"id", 1}, {"color", "FE4D4D"}, {"fallback", summary},
+		{"fields", []obj{
+			{{"title", "Incident ID"}, {"value", fmt.Sprint(inc.number)}, {"short", false}},
+			{{"title", "Incident Channel"}, {"value", "<#" + inc.channel.id + ">"}, {"short", false}},
+			{{"title", "Incident Title"}, {"value", inc.title}, {"short", false}},
+			{{"title", "Severity"}, {"value", inc.sevLabel}, {"short", false}},
+			{{"title", "Product"}, {"value", inc.svc.name}, {"short", false}},
+			{{"title", "Commander"}, {"value", mention(inc.commander.id)}, {"short", false}},
+			{{"title", "War Room"}, {"value", war}, {"short", false}},
+		}},
+	}}
+	return m
+}
+
+// hellperTopic is Hellper's topic without its postmortem line: the
+// generator plans each postmortem link and its time on its own.
+func hellperTopic(c *incRender) string {
+	inc := c.inc
+	return "*WarRoom:* https://meet.acme.com/" + inc.channel.name + "\n\n*Commander:* " + mention(inc.commander.id) + "\n\n"
+}
+
+func hellperResolved(c *incRender) *message {
+	inc := c.inc
+	text := "The Incident <#" + inc.channel.id + "> has been resolved by " + mention(inc.commander.id)
+	m := botSay(c.tool, text)
+	body := text + "\n\n*Description:* `" + inc.mode.fix + "`\n"
+	m.attach = []obj{{{"id", 1}, {"color", "6FFF47"}, {"fallback", body}, {"text", body}}}
+	return m
+}
+
+func hellperClosed(c *incRender) *message {
+	inc := c.inc
+	text := "The Incident <#" + inc.channel.id + "> has been closed by " + mention(inc.commander.id)
+	m := botSay(c.tool, text)
+	body := text + "\n\n*Feature:* `" + inc.mode.key + "`\n*Severity:* `" + inc.sevLabel + "`\n*Responsibility:* `Product`\n*Root cause:* `" + inc.mode.fix + "`\n\n"
+	m.attach = []obj{{{"id", 1}, {"color", "6FFF47"}, {"fallback", body}, {"text", body}}}
+	return m
+}
+
 // PagerDuty: the trigger carries its state in an attachment.
 
 func pdTriggered(c *incRender) *message {
