@@ -252,7 +252,7 @@ type bot struct {
 // bots, by a short key used in code.
 type bots struct {
 	dispatch, incidentio, rootly, firehydrant, response, hellper, pagerduty *bot
-	datadog, grafana, alertmanager, sentry, cloudwatch, opsgenie            *bot
+	datadog, grafana, alertmanager, sentry, cloudwatch, opsgenie, oncall    *bot
 	shipit, github, polly                                                   *bot
 	all                                                                     []*bot
 }
@@ -286,18 +286,19 @@ func newBots(r *rnd) *bots {
 		sentry:       mk("Sentry", "sentry", botAlert, false),
 		cloudwatch:   mk("AWS Chatbot", "aws", botAlert, false),
 		opsgenie:     mk("Opsgenie", "opsgenie", botAlert, false),
+		oncall:       mk("Grafana OnCall", "grafana_oncall", botAlert, false),
 		shipit:       mk("Shipit", "shipit", botOther, true),
 		github:       mk("GitHub", "github", botOther, false),
 		polly:        mk("Polly", "polly", botOther, false),
 	}
-	bs.all = []*bot{bs.dispatch, bs.incidentio, bs.rootly, bs.firehydrant, bs.response, bs.hellper, bs.pagerduty, bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie, bs.shipit, bs.github, bs.polly}
+	bs.all = []*bot{bs.dispatch, bs.incidentio, bs.rootly, bs.firehydrant, bs.response, bs.hellper, bs.pagerduty, bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie, bs.oncall, bs.shipit, bs.github, bs.polly}
 	return bs
 }
 
 // alertBots are the bots that can detect an incident, with how often each
 // is the first signal.
 func (bs *bots) alertBots() []*bot {
-	return []*bot{bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie}
+	return []*bot{bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie, bs.oncall}
 }
 
 // catalog is the whole workspace model.

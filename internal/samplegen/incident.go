@@ -34,6 +34,7 @@ type incRender struct {
 	topicAt     int64
 	declMsg     *message
 	chatMsgs    []*message
+	alertMsg    *message // the alerting bot's first post
 }
 
 func renderIncident(b *builder, inc *incident) (*TruthIncident, channelState) {
@@ -140,6 +141,7 @@ func (c *incRender) declare() {
 			c.parent = b.post(d, incidentioDeclared(c))
 		case inc.alertBot != nil:
 			c.parent = b.post(d, alertPost(c, false))
+			c.alertMsg = c.parent
 		default:
 			m := say(inc.declarer, fill(pick(c.r, declarations), map[string]string{"title": inc.title, "sev": c.sevSuffix()}))
 			if strings.HasPrefix(m.text, "/") {
@@ -232,7 +234,7 @@ func (c *incRender) detect() {
 	} else {
 		m = alertPost(c, false)
 	}
-	c.mark("detected_at", c.post(t, m))
+	c.alertMsg = c.mark("detected_at", c.post(t, m))
 	if inc.style == styleFireHydrant {
 		c.post(t+2*usSecond, firehydrantMilestone(c, "Detected"))
 	}
@@ -498,6 +500,7 @@ func (c *incRender) resolve() {
 	if inc.pdEdited {
 		c.editPDParent()
 	}
+	c.editAlertGroup()
 }
 
 func (c *incRender) humanResolution(t int64) *message {
@@ -540,6 +543,30 @@ func (c *incRender) editPDParent() {
 	p.text = state + " " + pdTitle(c)
 	p.edited = &edit{user: c.tool.userID, ts: at}
 	c.notes = append(c.notes, "parent_edited_in_place")
+}
+
+// editAlertGroup rewrites a Grafana OnCall alert group post in place to
+// its last state, as OnCall does (docs/bots.md): resolved by the person
+// who resolved the incident, else acknowledged by the one who acknowledged
+// it, at those times.
+func (c *incRender) editAlertGroup() {
+	m, inc := c.alertMsg, c.inc
+	if m == nil || inc.alertBot != c.bs.oncall {
+		return
+	}
+	text, color, at := "", "", int64(0)
+	if t, ok := c.ev["acknowledged_at"]; ok && inc.ackExplicit {
+		text, color, at = "Acknowledged by "+inc.acker.realName(), "#daa038", t
+	}
+	if t, ok := c.ev["resolved_at"]; ok {
+		text, color, at = "Resolved by "+inc.commander.realName(), "#2eb886", t
+	}
+	if text == "" || at <= m.ts {
+		return
+	}
+	m.attach = []obj{{{"id", 1}, {"fallback", strings.Fields(text)[0] + "..."}, {"text", text}, {"callback_id", "alert"}, {"color", color}}}
+	m.edited = &edit{user: inc.alertBot.userID, ts: at}
+	c.notes = append(c.notes, "alert_group_edited_in_place")
 }
 
 func (c *incRender) postmortem() {

@@ -242,7 +242,7 @@ var (
 	threadStyles        = []style{styleHuman, stylePagerDuty, styleIncidentIO}
 	threadStyleWeights  = []float64{0.5, 0.35, 0.15}
 	sevWeights          = []float64{0.02, 0.10, 0.30, 0.42, 0.16}
-	alertBotWeights     = []float64{0.35, 0.20, 0.15, 0.10, 0.12, 0.08}
+	alertBotWeights     = []float64{0.33, 0.17, 0.14, 0.10, 0.11, 0.07, 0.08}
 )
 
 func (p *plan) chooseKind(r *rnd, inc *incident, lastSeen map[string]int64) {

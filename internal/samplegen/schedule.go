@@ -66,7 +66,7 @@ func (p *plan) schedule(r *rnd, inc *incident) {
 
 	// The alert cleared before anyone answered: the first human reply comes
 	// after the resolution (a recorded order violation).
-	if inc.real() && inc.thread && inc.alertBot != nil && (inc.style == styleHuman || inc.style == stylePagerDuty) && r.chance(0.12) {
+	if inc.real() && inc.thread && inc.alertBot != nil && inc.alertBot != p.cat.bots.oncall && (inc.style == styleHuman || inc.style == stylePagerDuty) && r.chance(0.12) {
 		inc.ackAfterResolve = true
 		inc.ackExplicit, inc.preAckChat = false, false
 		inc.mitigated = 0
