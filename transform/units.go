@@ -32,6 +32,9 @@ type build struct {
 	notIncidents []notIncident
 	messages     int64
 	asOf         time.Time
+	alertGroups  map[string]*alertGroup // open alert groups of shared channels (alertgroups.go)
+	// channelIncidents finds a channel incident by ID and by #name (announcements.go).
+	channelIncidents map[string]*incident
 }
 
 type notIncident struct {
@@ -309,6 +312,9 @@ func hasLifecycle(sigs []signal) bool {
 func (b *build) thread(ch *channelInfo, msgs []*message) {
 	if msgs[0].isReply() {
 		return // replies whose parent is not stored
+	}
+	if b.foldAlertGroup(ch, msgs) || b.foldAnnouncement(ch, msgs) {
+		return
 	}
 	var sigs []signal
 	for _, m := range msgs {

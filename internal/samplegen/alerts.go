@@ -25,7 +25,7 @@ func cloudwatchAlarm(c *incRender) string { return c.inc.alias + "-" + c.inc.mod
 func alertName(c *incRender) string {
 	inc := c.inc
 	switch inc.alertBot {
-	case c.bs.grafana, c.bs.alertmanager:
+	case c.bs.grafana, c.bs.alertmanager, c.bs.oncall:
 		return inc.mode.alertID
 	case c.bs.cloudwatch:
 		return cloudwatchAlarm(c)
@@ -86,13 +86,25 @@ func alertPost(c *incRender, recovered bool) *message {
 		if recovered {
 			state, color = "RESOLVED", "good"
 		}
+		// The default template (docs/bots.md): the title is the status
+		// marker, the group labels' values, then the other common labels'
+		// values in parentheses; the text is empty.
 		head := "[" + state + "] " + inc.mode.alertID + " (" + inc.alias + " critical)"
+		link := "https://alertmanager.acme.internal/#/alerts?receiver=slack-incidents"
 		m.attach = []obj{{
-			{"id", 1}, {"color", color}, {"fallback", head}, {"title", head},
-			{"title_link", "https://alertmanager.acme.internal/#/alerts?receiver=slack-incidents"},
-			{"text", "*Alert:* " + title + " - `critical`\n*Description:* " + detail + "\n*Details:*\n • *alertname:* `" + inc.mode.alertID + "`\n • *service:* `" + inc.alias + "`"},
-			{"mrkdwn_in", []string{"pretext", "text"}},
+			{"id", 1}, {"color", color}, {"fallback", head + " | " + link}, {"title", head},
+			{"title_link", link}, {"text", ""},
 		}}
+	case bs.oncall:
+		// An alert group from the Alertmanager integration (docs/bots.md),
+		// grouped by alertname: no Severity line. Its post is rewritten
+		// in place later (editAlertGroup); it has no separate recovery.
+		link := fmt.Sprintf("https://oncall.acme.internal/a/grafana-oncall-app/alert-groups/I%s", r.str(upperAlnum, 12))
+		m.blocks = []obj{
+			sectionBlock(r, fmt.Sprintf("*<%s|#%d %s>* via Alertmanager", link, 100+inc.number%900, inc.mode.alertID)),
+			sectionBlock(r, "Status: firing :fire: (on the source)\nFiring alerts – 1\nResolved alerts – 0\nGroupLabels:\n- alertname: "+inc.mode.alertID+
+				"\nCommonLabels:\n- service: "+inc.alias+"\n- severity: critical\nAnnotations:\n- summary: "+detail),
+		}
 	case bs.sentry:
 		exc := fill(inc.mode.exception, c.vars)
 		head := "[" + inc.alias + "] " + exc

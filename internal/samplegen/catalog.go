@@ -251,10 +251,10 @@ type bot struct {
 
 // bots, by a short key used in code.
 type bots struct {
-	dispatch, incidentio, rootly, firehydrant, response, pagerduty *bot
-	datadog, grafana, alertmanager, sentry, cloudwatch, opsgenie   *bot
-	shipit, github, polly                                          *bot
-	all                                                            []*bot
+	dispatch, incidentio, rootly, firehydrant, response, hellper, pagerduty *bot
+	datadog, grafana, alertmanager, sentry, cloudwatch, opsgenie, oncall    *bot
+	shipit, github, polly                                                   *bot
+	all                                                                     []*bot
 }
 
 func newBots(r *rnd) *bots {
@@ -278,6 +278,7 @@ func newBots(r *rnd) *bots {
 		rootly:       mk("Rootly", "rootly", botIncidentTool, false),
 		firehydrant:  mk("FireHydrant", "firehydrant", botIncidentTool, false),
 		response:     mk("Response", "response", botIncidentTool, false),
+		hellper:      mk("Hellper", "hellper", botIncidentTool, false),
 		pagerduty:    mk("PagerDuty", "pagerduty", botAlert, false),
 		datadog:      mk("Datadog", "datadog", botAlert, false),
 		grafana:      mk("Grafana", "Grafana", botAlert, true),
@@ -285,18 +286,19 @@ func newBots(r *rnd) *bots {
 		sentry:       mk("Sentry", "sentry", botAlert, false),
 		cloudwatch:   mk("AWS Chatbot", "aws", botAlert, false),
 		opsgenie:     mk("Opsgenie", "opsgenie", botAlert, false),
+		oncall:       mk("Grafana OnCall", "grafana_oncall", botAlert, false),
 		shipit:       mk("Shipit", "shipit", botOther, true),
 		github:       mk("GitHub", "github", botOther, false),
 		polly:        mk("Polly", "polly", botOther, false),
 	}
-	bs.all = []*bot{bs.dispatch, bs.incidentio, bs.rootly, bs.firehydrant, bs.response, bs.pagerduty, bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie, bs.shipit, bs.github, bs.polly}
+	bs.all = []*bot{bs.dispatch, bs.incidentio, bs.rootly, bs.firehydrant, bs.response, bs.hellper, bs.pagerduty, bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie, bs.oncall, bs.shipit, bs.github, bs.polly}
 	return bs
 }
 
 // alertBots are the bots that can detect an incident, with how often each
 // is the first signal.
 func (bs *bots) alertBots() []*bot {
-	return []*bot{bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie}
+	return []*bot{bs.datadog, bs.grafana, bs.alertmanager, bs.sentry, bs.cloudwatch, bs.opsgenie, bs.oncall}
 }
 
 // catalog is the whole workspace model.

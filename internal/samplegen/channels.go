@@ -136,6 +136,11 @@ func (p *plan) incidentChannelName(r *rnd, inc *incident) (name, short string) {
 	case styleResponse:
 		name = fmt.Sprintf("inc-%s-%d-%02d-%02d-%02d", strings.ToLower(t.Format("Jan")), t.Day(), t.Hour(), t.Minute(), t.Second())
 		return name, name
+	case styleHellper:
+		// The person opening it names the channel (Hellper suggests
+		// inc-my-incident).
+		name = "inc-" + titleSlug(inc.alias+" "+inc.mode.key, 30)
+		return name, name
 	}
 	short = fmt.Sprintf("inc-%d", inc.number)
 	if inc.renameAt != 0 {
@@ -160,6 +165,8 @@ func (inc *incident) toolBot(bs *bots) *bot {
 		return bs.firehydrant
 	case styleResponse:
 		return bs.response
+	case styleHellper:
+		return bs.hellper
 	case stylePagerDuty:
 		return bs.pagerduty
 	}

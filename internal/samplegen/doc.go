@@ -38,10 +38,11 @@
 // failure signature, fresh numbers and hosts in the text) within 30 days.
 // Three quarters have their own channel, named as their tool names them
 // (inc-1234-…, inc-2026-11-20-…, incident-123, dispatch-acme-payments-42,
-// inc-pd24817, Monzo's inc-jan-5-14-03-22); the rest are threads in the
+// inc-pd24817, Monzo's inc-jan-5-14-03-22, Hellper's person-chosen
+// inc-checkout-5xx); the rest are threads in the
 // shared #incidents channel, among questions that are not incidents.
 // Incidents are run by Netflix Dispatch, incident.io, Rootly, FireHydrant,
-// PagerDuty, Monzo Response, or by people alone, each with its message
+// PagerDuty, Monzo Response, Hellper, or by people alone, each with its message
 // shapes (Block Kit behind a fallback text, legacy attachments, topic
 // changes, slash-command echoes, Statuspage-style updates). Detection is
 // by an alerting bot (Datadog, Grafana, Alertmanager, Sentry, CloudWatch,

@@ -241,7 +241,7 @@ func newWorkspace(p *plan) *Workspace {
 		w.Repos = append(w.Repos, WorkspaceRepo{URL: r.url(), Path: filepath.ToSlash(filepath.Join("repos", r.name)), Language: r.lang,
 			DefaultBranch: "main", Bare: true, TestGlobs: r.testGlobs, Fixes: len(r.fixes)})
 	}
-	w.ChannelPatterns = []string{`^inc-\d+(-[a-z0-9-]+)?$`, `^inc-\d{4}-\d{2}-\d{2}-[a-z0-9-]+$`, `^inc-pd\d+$`, `^inc-[a-z]{3}-\d{1,2}-\d{2}-\d{2}-\d{2}$`, `^incident-\d+$`, `^dispatch-[a-z0-9]+-[a-z0-9]+-\d+$`}
+	w.ChannelPatterns = []string{`^inc-\d+(-[a-z0-9-]+)?$`, `^inc-\d{4}-\d{2}-\d{2}-[a-z0-9-]+$`, `^inc-pd\d+$`, `^inc-[a-z]{3}-\d{1,2}-\d{2}-\d{2}-\d{2}$`, `^incident-\d+$`, `^dispatch-[a-z0-9]+-[a-z0-9]+-\d+$`, `^inc-[a-z][a-z0-9-]+$`}
 	bs := p.cat.bots
 	for _, b := range bs.all {
 		wb := WorkspaceBot{Name: b.name, BotID: b.botID, AppID: b.appID, UserID: b.userID, Webhook: b.webhook}

@@ -34,6 +34,7 @@ type incRender struct {
 	topicAt     int64
 	declMsg     *message
 	chatMsgs    []*message
+	alertMsg    *message // the alerting bot's first post
 }
 
 func renderIncident(b *builder, inc *incident) (*TruthIncident, channelState) {
@@ -140,6 +141,7 @@ func (c *incRender) declare() {
 			c.parent = b.post(d, incidentioDeclared(c))
 		case inc.alertBot != nil:
 			c.parent = b.post(d, alertPost(c, false))
+			c.alertMsg = c.parent
 		default:
 			m := say(inc.declarer, fill(pick(c.r, c.b.cat.phrases.declarations), map[string]string{"title": inc.title, "sev": c.sevSuffix()}))
 			if strings.HasPrefix(m.text, "/") {
@@ -161,7 +163,10 @@ func (c *incRender) declare() {
 	case styleDispatch:
 		desc := "Dispatch incident: " + inc.title
 		b.post(d+usSecond, system("channel_purpose", creator, "set the channel description: "+desc, kv{"purpose", desc}))
-		c.setTopic(d+2*usSecond, "Active")
+		// Created with severity Undetermined, then set: the topic and an
+		// Incident Notification with the severity change.
+		c.setTopicSev(d+2*usSecond, "Active", "Undetermined")
+		c.setTopic(d+3*usSecond, "Active")
 		c.declMsg = c.post(d+4*usSecond, dispatchNotification(c, "", ""))
 	case styleIncidentIO:
 		c.declMsg = c.post(d+2*usSecond, incidentioDeclared(c))
@@ -178,8 +183,20 @@ func (c *incRender) declare() {
 			c.notes = append(c.notes, "stated_start_before_declaration")
 		}
 	case styleResponse:
-		c.declMsg = c.post(d+2*usSecond, responseHeadline(c))
-		c.post(d+3*usSecond, botSay(c.tool, mention(inc.commander.id)+" set the severity to *"+inc.sevLabel+"*"))
+		// The headline is in #incidents (dispatchNotices' neighbour,
+		// responseHeadlines); here the topic, then the lead sets the
+		// severity by mentioning the bot, after acknowledging.
+		topic := inc.title + " - " + responseDocURL(inc)
+		c.topic, c.topicAt = topic, d+usSecond
+		b.post(d+usSecond, system("channel_topic", creator, "set the channel topic: "+topic, kv{"topic", topic}))
+		cmd := say(inc.commander, mention(c.tool.userID)+" severity "+strings.ToLower(inc.sevLabel))
+		cmd.noBlocks = true
+		c.declMsg = c.post(inc.ack+c.r.between(10, 50)*usSecond, cmd)
+	case styleHellper:
+		c.declMsg = c.post(d+2*usSecond, hellperOpened(c))
+		topic := hellperTopic(c)
+		c.topic, c.topicAt = topic, d+3*usSecond
+		b.post(d+3*usSecond, system("channel_topic", creator, "set the channel topic: "+topic, kv{"topic", topic}))
 	case stylePagerDuty:
 		desc := "PagerDuty incident #" + fmt.Sprint(inc.number)
 		b.post(d+usSecond, system("channel_purpose", creator, "set the channel description: "+desc, kv{"purpose", desc}))
@@ -217,7 +234,7 @@ func (c *incRender) detect() {
 	} else {
 		m = alertPost(c, false)
 	}
-	c.mark("detected_at", c.post(t, m))
+	c.alertMsg = c.mark("detected_at", c.post(t, m))
 	if inc.style == styleFireHydrant {
 		c.post(t+2*usSecond, firehydrantMilestone(c, "Detected"))
 	}
@@ -449,12 +466,8 @@ func (c *incRender) resolve() {
 		c.mark("resolved_at", c.post(t, m))
 		c.notes = append(c.notes, "resolved_by_alert_recovery")
 	case inc.style == styleDispatch:
-		c.mark("resolved_at", c.setTopic(t, "Closed"))
-		from := "Stable"
-		if inc.mitigated == 0 {
-			from = "Active"
-		}
-		c.post(t+2*usSecond, dispatchNotification(c, from, "Closed"))
+		// Dispatch says Closed only to its notification channels and
+		// archives the incident channel: close marks the archive resolved.
 	case inc.style == styleIncidentIO:
 		m := c.post(t, incidentioStatus(c, "Closed"))
 		c.mark("resolved_at", m)
@@ -465,12 +478,18 @@ func (c *incRender) resolve() {
 		c.mark("resolved_at", c.post(t, firehydrantMilestone(c, "Resolved")))
 	case inc.style == stylePagerDuty:
 		c.mark("resolved_at", c.post(t, botSay(c.tool, "Resolved by "+pick(c.r, inc.responders).realName())))
+	case inc.style == styleHellper:
+		c.mark("resolved_at", c.post(t, hellperResolved(c)))
 	case inc.style == styleResponse:
-		closing := botSay(c.tool, "This incident has been closed! :book: -> :closed_book:")
+		closing := botSay(c.tool, "This incident has been closed! 📖 ⟶ 📕")
+		command := say(inc.commander, mention(c.tool.userID)+" close")
+		command.noBlocks = true
 		if inc.humanAllClear {
 			c.mark("resolved_at", c.humanResolution(t))
+			c.post(inc.closeAt-usSecond, command)
 			c.mark("closed_at", c.post(inc.closeAt, closing))
 		} else {
+			c.post(t-usSecond, command)
 			m := c.post(t, closing)
 			c.mark("resolved_at", m)
 			c.mark("closed_at", m)
@@ -481,6 +500,7 @@ func (c *incRender) resolve() {
 	if inc.pdEdited {
 		c.editPDParent()
 	}
+	c.editAlertGroup()
 }
 
 func (c *incRender) humanResolution(t int64) *message {
@@ -525,6 +545,30 @@ func (c *incRender) editPDParent() {
 	c.notes = append(c.notes, "parent_edited_in_place")
 }
 
+// editAlertGroup rewrites a Grafana OnCall alert group post in place to
+// its last state, as OnCall does (docs/bots.md): resolved by the person
+// who resolved the incident, else acknowledged by the one who acknowledged
+// it, at those times.
+func (c *incRender) editAlertGroup() {
+	m, inc := c.alertMsg, c.inc
+	if m == nil || inc.alertBot != c.bs.oncall {
+		return
+	}
+	text, color, at := "", "", int64(0)
+	if t, ok := c.ev["acknowledged_at"]; ok && inc.ackExplicit {
+		text, color, at = "Acknowledged by "+inc.acker.realName(), "#daa038", t
+	}
+	if t, ok := c.ev["resolved_at"]; ok {
+		text, color, at = "Resolved by "+inc.commander.realName(), "#2eb886", t
+	}
+	if text == "" || at <= m.ts {
+		return
+	}
+	m.attach = []obj{{{"id", 1}, {"fallback", strings.Fields(text)[0] + "..."}, {"text", text}, {"callback_id", "alert"}, {"color", color}}}
+	m.edited = &edit{user: inc.alertBot.userID, ts: at}
+	c.notes = append(c.notes, "alert_group_edited_in_place")
+}
+
 func (c *incRender) postmortem() {
 	inc := c.inc
 	if inc.pmAt == 0 {
@@ -555,19 +599,27 @@ func (c *incRender) close() {
 	if c.tool == nil {
 		who = inc.commander.id
 	}
+	if inc.style == styleHellper {
+		// Hellper says the incident is closed, then archives the channel.
+		c.post(inc.closeAt-2*usSecond, hellperClosed(c))
+	}
 	m := c.post(inc.closeAt, system("channel_archive", who, mention(who)+" archived the channel"))
 	if m != nil {
 		c.mark("closed_at", m)
+		if inc.style == styleDispatch && inc.resolved != 0 {
+			c.mark("resolved_at", m)
+		}
 		c.archivedAt = m.ts
 	}
 }
 
 // setTopic writes a Dispatch channel_topic with the given status.
 func (c *incRender) setTopic(t int64, status string) *message {
-	inc := c.inc
-	typ := dispatchType(inc)
-	prio := [...]string{"High", "High", "Medium", "Low", "Low"}[max(inc.sev, 0)]
-	topic := fmt.Sprintf("%s | Status: %s | Type: %s | Severity: %s | Priority: %s", inc.title, status, typ, inc.sevLabel, prio)
+	return c.setTopicSev(t, status, c.inc.sevLabel)
+}
+
+func (c *incRender) setTopicSev(t int64, status, severity string) *message {
+	topic := dispatchTopic(c.inc, status, severity)
 	m := c.post(t, system("channel_topic", c.tool.userID, "set the channel topic: "+topic, kv{"topic", topic}))
 	if m != nil {
 		c.topic, c.topicAt = topic, m.ts

@@ -220,6 +220,8 @@ func (g *noiseGen) day(lo, hi int64, wd time.Weekday) {
 			g.review(lo + 11*usHour + r.Int64N(usHour))
 		}
 	case noiseShared:
+		g.dispatchNotices(lo, hi)
+		g.responseHeadlines(lo, hi)
 		for range g.count(wd, 0.3) {
 			t := g.at(lo, hi, &humanHours)
 			m := b.post(t, say(g.who(t), vary(r, g.text(pick(r, sharedQuestions)))))
@@ -340,5 +342,50 @@ func (g *noiseGen) review(t int64) {
 		if inc.pmURL != "" {
 			g.b.reply(m, t+2*usHour, say(pick(r, g.sre), "postmortem for "+channelRef(inc.channel)+" is ready: <"+inc.pmURL+">"))
 		}
+	}
+}
+
+// dispatchNotices posts, in #incidents, what Netflix Dispatch tells its
+// notification channels about the day's Dispatch incidents: each new one,
+// and each change to Closed (docs/bots.md).
+func (g *noiseGen) dispatchNotices(lo, hi int64) {
+	for _, inc := range g.p.incidents {
+		if inc.style != styleDispatch || inc.thread || inc.private {
+			continue
+		}
+		c := &incRender{b: g.b, inc: inc, bs: g.p.cat.bots, r: g.r}
+		c.tool = inc.toolBot(c.bs)
+		if inc.declared >= lo && inc.declared < hi {
+			g.b.post(inc.declared+5*usSecond, dispatchNotice(c, ""))
+		}
+		if inc.resolved != 0 && inc.resolved >= lo && inc.resolved < hi {
+			from := "Stable"
+			if inc.mitigated == 0 {
+				from = "Active"
+			}
+			g.b.post(inc.resolved+usSecond, dispatchNotice(c, from))
+		}
+	}
+}
+
+// responseHeadlines posts, in #incidents, Monzo Response's headline post of
+// each Response incident declared that day, as the export shows it at the
+// end: its last state, edited when the incident was closed.
+func (g *noiseGen) responseHeadlines(lo, hi int64) {
+	for _, inc := range g.p.incidents {
+		if inc.style != styleResponse || inc.thread || inc.private || inc.declared < lo || inc.declared >= hi {
+			continue
+		}
+		c := &incRender{b: g.b, inc: inc, bs: g.p.cat.bots, r: g.r}
+		c.tool = inc.toolBot(c.bs)
+		closed := inc.closeAt != 0 && inc.closeAt <= g.b.end
+		m := responseHeadline(c, closed)
+		switch {
+		case closed:
+			m.edited = &edit{user: c.tool.userID, ts: inc.closeAt}
+		case inc.ack != 0 && inc.ack+time.Minute.Microseconds() <= g.b.end:
+			m.edited = &edit{user: c.tool.userID, ts: inc.ack + time.Minute.Microseconds()}
+		}
+		g.b.post(max(lo, inc.declared-40*usSecond), m)
 	}
 }

@@ -24,9 +24,10 @@ const (
 	stylePagerDuty
 	styleResponse
 	styleHuman
+	styleHellper
 )
 
-var styleNames = [...]string{"dispatch", "incidentio", "rootly", "firehydrant", "pagerduty", "response", "human"}
+var styleNames = [...]string{"dispatch", "incidentio", "rootly", "firehydrant", "pagerduty", "response", "human", "hellper"}
 
 func (s style) String() string { return styleNames[s] }
 
@@ -241,11 +242,11 @@ func (p *plan) planIncidents(r *rnd) {
 }
 
 var (
-	channelStyleWeights = []float64{0.18, 0.22, 0.16, 0.12, 0.04, 0.08, 0.20}
+	channelStyleWeights = []float64{0.17, 0.21, 0.15, 0.12, 0.04, 0.08, 0.18, 0.05}
 	threadStyles        = []style{styleHuman, stylePagerDuty, styleIncidentIO}
 	threadStyleWeights  = []float64{0.5, 0.35, 0.15}
 	sevWeights          = []float64{0.02, 0.10, 0.30, 0.42, 0.16}
-	alertBotWeights     = []float64{0.35, 0.20, 0.15, 0.10, 0.12, 0.08}
+	alertBotWeights     = []float64{0.33, 0.17, 0.14, 0.10, 0.11, 0.07, 0.08}
 )
 
 func (p *plan) chooseKind(r *rnd, inc *incident, lastSeen map[string]int64) {
@@ -382,6 +383,9 @@ func severityLabel(r *rnd, s style, sev int) (int, string) {
 	case stylePagerDuty:
 		sev = max(sev, 1)
 		return sev, fmt.Sprintf("P%d", sev)
+	case styleHellper:
+		sev = min(sev, 3)
+		return sev, hellperSeverities[sev]
 	}
 	switch x := r.Float64(); {
 	case x < 0.1:

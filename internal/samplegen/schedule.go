@@ -66,7 +66,7 @@ func (p *plan) schedule(r *rnd, inc *incident) {
 
 	// The alert cleared before anyone answered: the first human reply comes
 	// after the resolution (a recorded order violation).
-	if inc.real() && inc.thread && inc.alertBot != nil && (inc.style == styleHuman || inc.style == stylePagerDuty) && r.chance(0.12) {
+	if inc.real() && inc.thread && inc.alertBot != nil && inc.alertBot != p.cat.bots.oncall && (inc.style == styleHuman || inc.style == stylePagerDuty) && r.chance(0.12) {
 		inc.ackAfterResolve = true
 		inc.ackExplicit, inc.preAckChat = false, false
 		inc.mitigated = 0
@@ -112,7 +112,7 @@ func (p *plan) schedule(r *rnd, inc *incident) {
 		if inc.humanAllClear {
 			inc.closeAt = inc.resolved + clamp(r.lognormal(25*usMinute, 0.8), 2*usMinute, 12*usHour)
 		}
-	case styleDispatch:
+	case styleDispatch, styleHellper:
 		inc.archive = true
 	case styleRootly:
 		inc.archive = r.chance(0.85)
@@ -206,6 +206,16 @@ func (p *plan) schedule(r *rnd, inc *incident) {
 			}
 		}
 		inc.closeAt = last + r.Int64N(usSecond)
+		if inc.style == styleDispatch {
+			// Dispatch archives the channel when the incident is Closed
+			// (docs/bots.md): what people post comes before.
+			for _, t := range []*int64{&inc.pmAt, &inc.fixLinkAt, &inc.claimAt} {
+				if *t != 0 && *t >= inc.resolved {
+					*t = max(inc.ack+usSecond, inc.resolved-r.between(60, 600)*usSecond)
+				}
+			}
+			inc.closeAt = inc.resolved
+		}
 	}
 	p.planChatter(r, inc)
 }

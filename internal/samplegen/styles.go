@@ -49,31 +49,75 @@ func buttonsBlock(r *rnd, labels ...string) obj {
 	return obj{{"type", "actions"}, {"block_id", blockID(r)}, {"elements", els}}
 }
 
-// Netflix Dispatch.
+// Netflix Dispatch, as docs/bots.md records it from its source: the topic
+// starts with the commander; each status, severity or commander change
+// rewrites it and posts an "Incident Notification" while the incident is
+// not Closed; closing archives the channel and says Closed only to the
+// notification channels. Incidents with an even number render the 2024
+// format, the others the current one (emojis added 2025-08-26).
 
+// dispatchLegacy says whether the incident renders Dispatch's 2024 format.
+func dispatchLegacy(inc *incident) bool { return inc.number%2 == 0 }
+
+// dispatchName is the incident's name in Dispatch, which names its channel.
+func dispatchName(inc *incident) string { return inc.channel.name }
+
+// dispatchNotification is the update post of a status change (from → to)
+// or, with from == "", a severity line for the first post.
 func dispatchNotification(c *incRender, from, to string) *message {
 	inc, r := c.inc, c.r
-	status := to
-	if status == "" {
-		status = "Active"
+	legacy := dispatchLegacy(inc)
+	name := fmt.Sprintf("<https://acme.atlassian.net/browse/INC-%d|%s Incident Notification>", inc.number, dispatchName(inc))
+	title := "*Title*\n" + inc.title
+	commander := fmt.Sprintf("*<https://acme.slack.com/team/%s|Commander - %s, %s>*\nThe Incident Commander (IC) is responsible for the incident.", inc.commander.id, inc.commander.realName(), inc.commander.team)
+	change := "*Status Change*\nThe incident status has been changed from " + from + " to " + to + "."
+	if !legacy {
+		name = fmt.Sprintf("<https://acme.atlassian.net/browse/INC-%d|🚨 %s Incident Notification>", inc.number, dispatchName(inc))
+		title = "*📝 Title*: " + inc.title
+		commander = strings.Replace(commander, "|Commander", "|🧑‍🚒 Commander", 1)
+		emoji := map[string]string{"Closed": "✅", "Stable": "🛡️", "Active": "🔥"}[to]
+		change = "*" + emoji + " Status Change*: " + from + " → " + to
 	}
-	blocks := []obj{
-		headerBlock(r, "Incident Notification"),
-		sectionBlock(r, "*Title*\n"+inc.title),
-	}
+	blocks := []obj{dividerBlock(r), sectionBlock(r, "*"+name+"*\nThis message is for notification purposes only."), sectionBlock(r, title)}
 	if from != "" {
-		blocks = append(blocks, sectionBlock(r, "*Status Change*\n"+from+" → "+to))
+		blocks = append(blocks, sectionBlock(r, change))
+	} else if legacy {
+		blocks = append(blocks, sectionBlock(r, "*Severity Change*\nThe incident severity has been changed from Undetermined to "+inc.sevLabel+"."))
 	} else {
-		blocks = append(blocks, sectionBlock(r, "*Description*\nThis incident was reported through Dispatch. Join the conversation in this channel."))
+		blocks = append(blocks, sectionBlock(r, "*⬆️ Severity Change*: Undetermined → "+inc.sevLabel))
 	}
-	blocks = append(blocks,
-		fieldsBlock(r, "Status", status, "Type", dispatchType(inc), "Severity", inc.sevLabel, "Commander", mention(inc.commander.id)),
-		dividerBlock(r),
-		contextBlock(r, fmt.Sprintf("Dispatch · %s · <https://dispatch.acme.com/acme/incidents/%s-%d|View in Dispatch>", inc.channel.name, strings.ToUpper(orgName), inc.number)),
-	)
+	blocks = append(blocks, sectionBlock(r, commander))
 	m := botSay(c.tool, "Incident Notification")
 	m.blocks = blocks
 	return m
+}
+
+// dispatchNotice is what Dispatch posts in its notification channels
+// (#incidents here): the new incident, with Subscribe and Join buttons, or
+// its change to Closed, which the incident channel never shows. It names
+// the incident channel by name, never links it.
+func dispatchNotice(c *incRender, closedFrom string) *message {
+	inc, r := c.inc, c.r
+	m := dispatchNotification(c, closedFrom, "Closed")
+	if closedFrom != "" {
+		return m
+	}
+	status := sectionBlock(r, "*Status - Active*\nThis incident is under active investigation.")
+	severity := sectionBlock(r, "*Severity - "+inc.sevLabel+"*\n"+inc.sevLabel+" severity.")
+	buttons := buttonsBlock(r, "Subscribe", "Join")
+	m.blocks = append(m.blocks[:3:3], buttons, status, severity, m.blocks[len(m.blocks)-1])
+	return m
+}
+
+// dispatchTopic is the channel topic Dispatch sets.
+func dispatchTopic(inc *incident, status, severity string) string {
+	helmet := "⛑️"
+	if dispatchLegacy(inc) {
+		helmet = ":helmet_with_white_cross:"
+	}
+	prio := [...]string{"High", "High", "Medium", "Low", "Low"}[max(inc.sev, 0)]
+	return fmt.Sprintf("%s %s, %s | Status: %s | Type: %s | Severity: %s | Priority: %s",
+		helmet, inc.commander.realName(), inc.commander.team, status, dispatchType(inc), severity, prio)
 }
 
 // dispatchType is the incident type Dispatch shows.
@@ -171,20 +215,104 @@ func firehydrantMilestone(c *incRender, milestone string) *message {
 	return m
 }
 
-// Monzo Response.
+// Monzo Response, as docs/bots.md records it from its source: a headline
+// post per incident in the central channel (#incidents), rewritten in place
+// on every change, so an export shows its final state and the time of the
+// last edit; in the incident channel, people command the bot by mentioning
+// it and it answers with reactions, and "@incident close" makes it post
+// that the incident has been closed.
 
-func responseHeadline(c *incRender) *message {
+// responseDocURL is the incident's document in Response.
+func responseDocURL(inc *incident) string {
+	return fmt.Sprintf("https://response.acme.com/incident/%d/", inc.number)
+}
+
+// responseHeadline is the headline post as it stands at the end: Live, or
+// Resolved once closed (closed reports whether it was).
+func responseHeadline(c *incRender, closed bool) *message {
 	inc, r := c.inc, c.r
 	reporter := inc.commander
 	if inc.declarer != nil {
 		reporter = inc.declarer
 	}
-	m := botSay(c.tool, "A new incident has been declared: "+inc.title)
-	m.blocks = []obj{
-		headerBlock(r, inc.title),
-		fieldsBlock(r, "Reporter", mention(reporter.id), "Lead", mention(inc.commander.id), "Status", "Live"),
-		contextBlock(r, "Use `/incident` to update this incident"),
+	status := "🔥 Status: Live"
+	if closed {
+		status = ":droplet: Status: Resolved"
 	}
+	emoji := map[string]string{"Critical": "⛈️", "Major": "🌧️", "Minor": "🌦️", "Trivial": "🌤️"}[inc.sevLabel]
+	m := botSay(c.tool, inc.title+" reported by "+mention(reporter.id))
+	m.blocks = []obj{
+		sectionBlock(r, "*"+inc.title+"*"),
+		sectionBlock(r, "🙋🏻‍♂️ Reporter: "+mention(reporter.id)),
+		sectionBlock(r, "👩‍🚒 Incident Lead: "+mention(inc.commander.id)),
+		dividerBlock(r),
+		sectionBlock(r, status),
+		sectionBlock(r, emoji+" Severity: "+inc.sevLabel),
+		sectionBlock(r, fmt.Sprintf("📄 Document: <%s|Incident %d>", responseDocURL(inc), inc.number)),
+		sectionBlock(r, "🗣 Comms Channel: <#"+inc.channel.id+">"),
+	}
+	if !closed {
+		m.blocks = append(m.blocks, sectionBlock(r, "Need something else?"), buttonsBlock(r, "Edit", "Close", "Page On-call"))
+	}
+	return m
+}
+
+// Hellper (RD Station), as docs/bots.md records it from its source: it
+// posts and pins the opening with an attachment of the incident's fields,
+// puts the war room, postmortem and commander in the topic, says the
+// incident was resolved and later closed, then archives the channel.
+
+var hellperSeverities = [...]string{"SEV0 - All hands on deck", "SEV1 - Critical impact to many users",
+	"SEV2 - Minor issue that impacts ability to use product", "SEV3 - Minor issue not impacting ability to use product"}
+
+func hellperOpened(c *incRender) *message {
+	inc := c.inc
+	author := inc.commander
+	if inc.declarer != nil {
+		author = inc.declarer
+	}
+	war := "https://meet.acme.com/" + inc.channel.name
+	text := "An Incident has been opened by " + mention(author.id)
+	summary := text + "\n\n*Title:* " + inc.title + "\n*Severity:* " + inc.sevLabel + "\n\n*Product:* " + inc.svc.name +
+		"\n*Channel:* <#" + inc.channel.id + ">\n*Commander:* " + mention(inc.commander.id) + "\n\n*War Room:* " + war + "\n"
+	m := botSay(c.tool, text)
+	m.attach = []obj{{
+		{"id", 1}, {"color", "FE4D4D"}, {"fallback", summary},
+		{"fields", []obj{
+			{{"title", "Incident ID"}, {"value", fmt.Sprint(inc.number)}, {"short", false}},
+			{{"title", "Incident Channel"}, {"value", "<#" + inc.channel.id + ">"}, {"short", false}},
+			{{"title", "Incident Title"}, {"value", inc.title}, {"short", false}},
+			{{"title", "Severity"}, {"value", inc.sevLabel}, {"short", false}},
+			{{"title", "Product"}, {"value", inc.svc.name}, {"short", false}},
+			{{"title", "Commander"}, {"value", mention(inc.commander.id)}, {"short", false}},
+			{{"title", "War Room"}, {"value", war}, {"short", false}},
+		}},
+	}}
+	return m
+}
+
+// hellperTopic is Hellper's topic without its postmortem line: the
+// generator plans each postmortem link and its time on its own.
+func hellperTopic(c *incRender) string {
+	inc := c.inc
+	return "*WarRoom:* https://meet.acme.com/" + inc.channel.name + "\n\n*Commander:* " + mention(inc.commander.id) + "\n\n"
+}
+
+func hellperResolved(c *incRender) *message {
+	inc := c.inc
+	text := "The Incident <#" + inc.channel.id + "> has been resolved by " + mention(inc.commander.id)
+	m := botSay(c.tool, text)
+	body := text + "\n\n*Description:* `" + inc.mode.fix + "`\n"
+	m.attach = []obj{{{"id", 1}, {"color", "6FFF47"}, {"fallback", body}, {"text", body}}}
+	return m
+}
+
+func hellperClosed(c *incRender) *message {
+	inc := c.inc
+	text := "The Incident <#" + inc.channel.id + "> has been closed by " + mention(inc.commander.id)
+	m := botSay(c.tool, text)
+	body := text + "\n\n*Feature:* `" + inc.mode.key + "`\n*Severity:* `" + inc.sevLabel + "`\n*Responsibility:* `Product`\n*Root cause:* `" + inc.mode.fix + "`\n\n"
+	m.attach = []obj{{{"id", 1}, {"color", "6FFF47"}, {"fallback", body}, {"text", body}}}
 	return m
 }
 
