@@ -162,14 +162,14 @@ func distributionChart(r *Report) (Figure, error) {
 		p.Add(h)
 		p.Legend.Add(fmt.Sprintf("resolved (n=%d)", len(r.TTR.Resolved)), h)
 	}
-	p.Y.Min, p.Y.Max = 0, ymax*1.15
+	p.Y.Min, p.Y.Max = 0, ymax*1.6
 	if e := r.Headline.MedianTTR; e != nil {
-		if err := vline(math.Log10(math.Max(e.Estimate, 60)), 0, ymax*1.15, ink, false, "median "+Human(e.Estimate), p); err != nil {
+		if err := vline(math.Log10(math.Max(e.Estimate, 60)), 0, ymax*1.6, ink, false, "median "+Human(e.Estimate), p); err != nil {
 			return Figure{}, err
 		}
 	}
 	if e := r.Headline.P90TTR; e != nil {
-		if err := vline(math.Log10(math.Max(e.Estimate, 60)), 0, ymax*1.15, orange, true, "p90 "+Human(e.Estimate), p); err != nil {
+		if err := vline(math.Log10(math.Max(e.Estimate, 60)), 0, ymax*1.6, orange, true, "p90 "+Human(e.Estimate), p); err != nil {
 			return Figure{}, err
 		}
 	}

@@ -605,17 +605,32 @@ func (c *computer) load(week []incident) Load {
 		l.MedianPerIncident = &m
 	}
 	people, offPeople, offInc := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	joined, names := map[string]int{}, map[string]string{}
 	for _, p := range c.d.participants {
 		if !in[p.IncidentID] {
 			continue
 		}
 		people[p.UserID] = true
+		joined[p.UserID]++
+		names[p.UserID] = p.Name
 		if c.offHours(p.First) {
 			offPeople[p.UserID] = true
 			offInc[p.IncidentID] = true
 		}
 	}
 	l.People, l.OffHoursPeople = len(people), len(offPeople)
+	for id, n := range joined {
+		l.Busiest = append(l.Busiest, Responder{Name: names[id], Incidents: n})
+	}
+	slices.SortFunc(l.Busiest, func(a, b Responder) int {
+		return cmp.Or(cmp.Compare(b.Incidents, a.Incidents), cmp.Compare(a.Name, b.Name))
+	})
+	if len(l.Busiest) > 5 {
+		l.Busiest = l.Busiest[:5]
+	}
+	if l.Busiest == nil {
+		l.Busiest = []Responder{}
+	}
 	l.OffHours = c.share(len(offInc), len(week))
 	return l
 }

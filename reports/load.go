@@ -62,8 +62,8 @@ type overdue struct {
 }
 
 type participant struct {
-	IncidentID, UserID string
-	First              time.Time
+	IncidentID, UserID, Name string
+	First                    time.Time
 }
 
 type transformRules struct {
@@ -145,7 +145,7 @@ func load(ctx context.Context, db *sql.DB, from, weekFrom, to time.Time) (*data,
 	}
 	err = each(ctx, db, query("participants"), []any{weekFrom, to}, func(s func(...any) error) error {
 		var p participant
-		if err := s(&p.IncidentID, &p.UserID, &p.First); err != nil {
+		if err := s(&p.IncidentID, &p.UserID, &p.Name, &p.First); err != nil {
 			return err
 		}
 		d.participants = append(d.participants, p)

@@ -157,12 +157,19 @@ type FollowUp struct {
 
 // Load is responder load over the week's incidents.
 type Load struct {
-	People            int       `json:"people"`
-	MedianPerIncident *float64  `json:"median_people_per_incident"`
-	MaxPerIncident    int       `json:"max_people_per_incident"`
-	OffHoursPeople    int       `json:"people_off_hours"`
-	OffHours          ShareStat `json:"incidents_with_off_hours_responders"`
-	WorkingHours      string    `json:"working_hours"`
+	People            int         `json:"people"`
+	MedianPerIncident *float64    `json:"median_people_per_incident"`
+	MaxPerIncident    int         `json:"max_people_per_incident"`
+	OffHoursPeople    int         `json:"people_off_hours"`
+	OffHours          ShareStat   `json:"incidents_with_off_hours_responders"`
+	WorkingHours      string      `json:"working_hours"`
+	Busiest           []Responder `json:"busiest"`
+}
+
+// Responder is a person and how many of the week's incidents they joined.
+type Responder struct {
+	Name      string `json:"name"`
+	Incidents int    `json:"incidents"`
 }
 
 // Quality says how each number was obtained.
