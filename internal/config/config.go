@@ -90,6 +90,20 @@ type Incidents struct {
 	PostmortemSeverities []string            `yaml:"postmortem_severities"`
 	RecurrenceWindow     Duration            `yaml:"recurrence_window"`
 	TestGlobs            []string            `yaml:"test_globs"`
+
+	// How transform reads bots' and people's words (issue 8).
+	// ArchiveResolves names the incident bots that close an incident only
+	// by archiving its channel (Netflix Dispatch): there, the archive is the
+	// resolution.
+	ArchiveResolves []string `yaml:"archive_resolves"`
+	// BotSeverities maps, per incident or alert bot (matched like
+	// incident_bots), the bot's own severity words to SEV0-SEV4; a bot's
+	// post is read with its table before the shared severities.
+	BotSeverities map[string]map[string]string `yaml:"bot_severities"`
+	// OtherTimes are RE2 patterns of sentences about another time or
+	// another incident ("when we rolled back in March"): a person's
+	// lifecycle words in such a sentence set nothing.
+	OtherTimes []string `yaml:"other_times"`
 }
 
 // Report tunes the weekly report's statistics and presentation.
@@ -126,7 +140,10 @@ type Rule struct {
 	Keywords []string `yaml:"keywords,omitempty"`
 	Pattern  string   `yaml:"pattern"`
 	Unless   string   `yaml:"unless,omitempty"`
-	Within   Duration `yaml:"within,omitempty"`
+	// UnlessSentence, matched against the sentence that holds the match
+	// only, rejects it ("not resolved yet", "resolved?").
+	UnlessSentence string   `yaml:"unless_sentence,omitempty"`
+	Within         Duration `yaml:"within,omitempty"`
 }
 
 // On reports whether the rule is enabled (the default).
@@ -614,6 +631,18 @@ func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
 		}
 		seen[s.Name] = true
 	}
+	for bot, table := range in.BotSeverities {
+		for label, sev := range table {
+			if !slices.Contains(Severities, sev) {
+				bad("incidents.bot_severities."+bot+"."+label, "unknown severity %q (use %s)", sev, strings.Join(Severities, ", "))
+			}
+		}
+	}
+	for i, p := range in.OtherTimes {
+		if _, err := regexp.Compile(p); err != nil {
+			bad(fmt.Sprintf("incidents.other_times[%d]", i), "invalid pattern: %v", err)
+		}
+	}
 	for i, g := range in.TestGlobs {
 		if _, err := path.Match(strings.TrimSuffix(g, "/"), "x"); err != nil || g == "" {
 			bad(fmt.Sprintf("incidents.test_globs[%d]", i), "invalid glob %q", g)
@@ -665,6 +694,11 @@ func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
 		if r.Unless != "" {
 			if _, err := regexp.Compile(r.Unless); err != nil {
 				bad(key+".unless", "invalid regular expression: %v", errors.Unwrap(err))
+			}
+		}
+		if r.UnlessSentence != "" {
+			if _, err := regexp.Compile(r.UnlessSentence); err != nil {
+				bad(key+".unless_sentence", "invalid regular expression: %v", errors.Unwrap(err))
 			}
 		}
 		for j, k := range r.Keywords {
