@@ -91,21 +91,12 @@ type computer struct {
 	w     window
 	bFrom time.Time // baseline start
 	d     *data
-	base  string // workspace URL
 	evid  map[string][]evidence
 }
 
 func compute(opts Options, w window, d *data) *Report {
-	c := &computer{opts: opts, loc: opts.Location, w: w, d: d, base: opts.WorkspaceURL}
+	c := &computer{opts: opts, loc: opts.Location, w: w, d: d}
 	c.bFrom = w.start.AddDate(0, 0, -7*opts.BaselineWeeks)
-	if c.base == "" {
-		for _, i := range d.incidents {
-			if m := workspaceRE.FindString(i.SlackURL.String); m != "" {
-				c.base = m
-				break
-			}
-		}
-	}
 	c.evid = map[string][]evidence{}
 	for _, e := range d.evidence {
 		c.evid[e.IncidentID] = append(c.evid[e.IncidentID], e)
@@ -167,8 +158,6 @@ func compute(opts Options, w window, d *data) *Report {
 	nonNil(r)
 	return r
 }
-
-var workspaceRE = regexp.MustCompile(`^https://[^/]+/`)
 
 // nonNil makes empty lists [] rather than null in report.json.
 func nonNil(r *Report) {
@@ -786,25 +775,13 @@ func (c *computer) row(i incident) IncidentRow {
 		if t, ok := at[e.Kind]; ok {
 			s.At = c.stamp(t)
 		}
-		if e.MessageTS.Valid && c.base != "" {
-			s.URL = Permalink(c.base, e.ChannelID, e.MessageTS.String, e.ThreadTS.String)
-		}
+		s.URL = e.URL
 		r.Timestamps = append(r.Timestamps, s)
 	}
 	slices.SortFunc(r.Timestamps, func(a, b Stamp) int {
 		return cmp.Compare(slices.Index(timestampKinds, a.Kind), slices.Index(timestampKinds, b.Kind))
 	})
 	return r
-}
-
-// Permalink is the link to a Slack message: base is the workspace URL
-// (https://acme.slack.com/); a reply in a thread carries its thread.
-func Permalink(base, channel, ts, threadTS string) string {
-	u := base + "archives/" + channel + "/p" + strings.Replace(ts, ".", "", 1)
-	if threadTS != "" && threadTS != ts {
-		u += "?thread_ts=" + threadTS + "&cid=" + channel
-	}
-	return u
 }
 
 // Human writes a duration in seconds for people: 42 min, 5.2 h, 3.1 d.

@@ -46,9 +46,7 @@ type incident struct {
 }
 
 type evidence struct {
-	IncidentID, Kind, ChannelID string
-	MessageTS, ThreadTS         sql.NullString
-	Rule, Class                 string
+	IncidentID, Kind, URL, Rule, Class string
 }
 
 type problem struct {
@@ -121,7 +119,7 @@ func load(ctx context.Context, db *sql.DB, from, weekFrom, to time.Time) (*data,
 	}
 	err = each(ctx, db, query("evidence"), []any{weekFrom, to}, func(s func(...any) error) error {
 		var e evidence
-		if err := s(&e.IncidentID, &e.Kind, &e.ChannelID, &e.MessageTS, &e.ThreadTS, &e.Rule, &e.Class); err != nil {
+		if err := s(&e.IncidentID, &e.Kind, &e.URL, &e.Rule, &e.Class); err != nil {
 			return err
 		}
 		d.evidence = append(d.evidence, e)

@@ -29,10 +29,9 @@ type Options struct {
 	Out      string // folder holding one folder per week and index.html
 	Formats  []string
 
-	Now          func() time.Time
-	Log          *slog.Logger
-	Location     *time.Location
-	WorkspaceURL string
+	Now      func() time.Time
+	Log      *slog.Logger
+	Location *time.Location
 
 	Title         string
 	MinN          int
@@ -48,8 +47,8 @@ type Options struct {
 func OptionsFrom(cfg *config.Config) Options {
 	r := cfg.Report
 	return Options{
-		Location: cfg.Location, WorkspaceURL: cfg.Slack.WorkspaceURL,
-		Title: r.Title, MinN: r.MinN, TargetShare: r.TargetShare, BaselineWeeks: r.BaselineWeeks,
+		Location: cfg.Location,
+		Title:    r.Title, MinN: r.MinN, TargetShare: r.TargetShare, BaselineWeeks: r.BaselineWeeks,
 		TrendWeeks: r.TrendWeeks, Resamples: r.BootstrapResamples, Confidence: r.Confidence, WorkingHours: r.WorkingHours,
 	}
 }

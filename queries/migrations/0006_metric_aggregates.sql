@@ -7,6 +7,9 @@
 -- once; weekly_metrics, severity_metrics and service_metrics are slices of
 -- group_metrics with their 0004 columns unchanged (and new ones at the end).
 --
+-- slack_permalink(base, channel_id, ts, thread_ts) is the one definition of
+-- a Slack message link, used by incident_evidence and the saved queries.
+--
 -- Two medians, on purpose (docs/metrics.md):
 --   *_median_s     interpolated median (quantile_cont) of the incidents that
 --                  reached the event; open ones are left out;
@@ -373,13 +376,21 @@ COMMENT ON COLUMN km_time_to_resolve.n IS 'Incidents in the group, open ones inc
 COMMENT ON COLUMN km_time_to_resolve.resolved IS 'Of those, resolved.';
 COMMENT ON COLUMN km_time_to_resolve.km_median_s IS 'Kaplan-Meier median time to resolve, in seconds.';
 
+CREATE MACRO slack_permalink(base, channel_id, ts, thread_ts) AS
+	CASE WHEN nullif(base, '') IS NULL OR ts IS NULL THEN NULL
+	ELSE base || 'archives/' || channel_id || '/p' || replace(ts, '.', '')
+		|| CASE WHEN thread_ts IS NOT NULL AND thread_ts <> ts THEN '?thread_ts=' || thread_ts || '&cid=' || channel_id ELSE '' END
+	END;
+
 CREATE VIEW incident_evidence AS
 SELECT
 	e.incident_id,
 	e.kind,
+	e.occurred_at,
 	e.channel_id,
 	e.message_ts,
 	m.thread_ts AS message_thread_ts,
+	slack_permalink(regexp_extract(i.slack_url, '^https://[^/]+/'), e.channel_id, e.message_ts, m.thread_ts) AS message_url,
 	e.rule,
 	CASE
 		WHEN e.rule LIKE 'fallback:%' THEN 'fallback'
@@ -387,12 +398,15 @@ SELECT
 		ELSE 'explicit'
 	END AS evidence_class
 FROM incident_events e
+JOIN incidents i USING (incident_id)
 LEFT JOIN messages m ON m.channel_id = e.channel_id AND m.ts = e.message_ts;
 COMMENT ON VIEW incident_evidence IS 'Each incident timestamp''s evidence with the thread of the message behind it (for permalinks) and whether it came from explicit evidence, a derivation or a fallback.';
 COMMENT ON COLUMN incident_evidence.incident_id IS 'incidents.incident_id.';
 COMMENT ON COLUMN incident_evidence.kind IS 'Which timestamp (incident_events.kind).';
 COMMENT ON COLUMN incident_evidence.channel_id IS 'Channel of the message that set it.';
 COMMENT ON COLUMN incident_evidence.message_ts IS 'ts of the message that set it; NULL when no message did.';
+COMMENT ON COLUMN incident_evidence.occurred_at IS 'The timestamp it set (UTC).';
+COMMENT ON COLUMN incident_evidence.message_url IS 'Permalink to that message (https://<workspace>.slack.com/archives/<channel>/p<ts without dot>, with ?thread_ts=…&cid=… for a thread reply), when the workspace URL is known (slack.workspace_url).';
 COMMENT ON COLUMN incident_evidence.message_thread_ts IS 'thread_ts of that message when it is in a thread (a permalink to a reply needs it).';
 COMMENT ON COLUMN incident_evidence.rule IS 'incident_events.rule.';
 COMMENT ON COLUMN incident_evidence.evidence_class IS 'explicit (a recogniser matched a message), derived (channel creation, or the earliest of other timestamps) or fallback (fallback:<name>: no explicit evidence).';
