@@ -34,6 +34,21 @@ func publish(out string, r *Report, files map[string][]byte) (string, error) {
 			return "", err
 		}
 	}
+	// Files of formats not asked for this time stay as they were.
+	if prev, err := os.ReadDir(final); err == nil {
+		for _, e := range prev {
+			if _, ok := files[e.Name()]; ok || !e.Type().IsRegular() {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(final, e.Name()))
+			if err != nil {
+				return "", fmt.Errorf("report output: %w", err)
+			}
+			if err := writeSync(filepath.Join(tmp, e.Name()), b); err != nil {
+				return "", err
+			}
+		}
+	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return "", err
 	}
