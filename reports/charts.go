@@ -143,6 +143,7 @@ func distributionChart(r *Report) (Figure, error) {
 	p.X.Label.Text = "time to resolve (log scale)"
 	p.Y.Label.Text = "incidents"
 	p.X.Tick.Marker = durationTicks{}
+	p.Legend.Left = true
 	lo, hi := math.Log10(60), math.Log10(86400)
 	all := append(append([]float64{}, r.TTR.Resolved...), r.TTR.Censored...)
 	for _, v := range log10s(all) {
@@ -151,7 +152,10 @@ func distributionChart(r *Report) (Figure, error) {
 	p.X.Min, p.X.Max = math.Floor(lo*4)/4, math.Ceil(hi*4)/4+0.05
 	ymax := 1.0
 	if len(r.TTR.Resolved) > 0 {
-		h, err := plotter.NewHist(log10s(r.TTR.Resolved), 16)
+		v := log10s(r.TTR.Resolved)
+		lo, hi := v[0], v[len(v)-1]
+		bins := max(1, int(math.Ceil((hi-lo)/0.125)))
+		h, err := plotter.NewHist(v, bins)
 		if err != nil {
 			return Figure{}, err
 		}

@@ -61,6 +61,7 @@ var funcs = map[string]any{
 		return float64(k) / float64(n)
 	},
 	"sub":     func(a, b int) int { return a - b },
+	"summary": Summary,
 	"deref":   func(p *float64) float64 { return *p },
 	"deref64": func(p *int64) float64 { return float64(*p) },
 }
@@ -94,9 +95,45 @@ func diffText(c Comparison) string {
 		}
 		return fmt.Sprintf("%s (%s to %s)", sign(d.Estimate), sign(d.Low), sign(d.High))
 	case "ratio":
-		return fmt.Sprintf("%+.0f%% (%+.0f%% to %+.0f%%)", d.Estimate*100, d.Low*100, d.High*100)
+		return fmt.Sprintf("%s%% (%s%% to %s%%)", signed(d.Estimate*100), signed(d.Low*100), signed(d.High*100))
 	}
-	return fmt.Sprintf("%+.0f pts (%+.0f to %+.0f)", d.Estimate*100, d.Low*100, d.High*100)
+	return fmt.Sprintf("%s pts (%s to %s)", signed(d.Estimate*100), signed(d.Low*100), signed(d.High*100))
+}
+
+// signed writes a rounded number with its sign, a true minus for negatives.
+func signed(x float64) string {
+	s := fmt.Sprintf("%+.0f", x)
+	if s == "-0" || s == "+0" {
+		return "±0"
+	}
+	return strings.Replace(s, "-", "−", 1)
+}
+
+// Summary is the report in one sentence: what got better or worse, else
+// that nothing clearly changed.
+func Summary(r *Report) string {
+	var better, worse []string
+	for _, c := range r.Comparisons {
+		switch c.Verdict {
+		case VerdictBetter:
+			better = append(better, c.Metric)
+		case VerdictWorse:
+			worse = append(worse, c.Metric)
+		}
+	}
+	s := fmt.Sprintf("%d incidents, %d still open.", r.Headline.Incidents, r.Headline.Open)
+	if e := r.Headline.MedianTTR; e != nil {
+		s = fmt.Sprintf("%d incidents, %d still open; median time to resolve %s.", r.Headline.Incidents, r.Headline.Open, Human(e.Estimate))
+	}
+	switch {
+	case len(better)+len(worse) == 0:
+		return s + fmt.Sprintf(" No clear change from the previous %d weeks.", r.Baseline.Weeks)
+	case len(worse) == 0:
+		return s + " Better: " + strings.Join(better, "; ") + ". Nothing clearly worse."
+	case len(better) == 0:
+		return s + " Worse: " + strings.Join(worse, "; ") + ". Nothing clearly better."
+	}
+	return s + " Better: " + strings.Join(better, "; ") + ". Worse: " + strings.Join(worse, "; ") + "."
 }
 
 func valueText(c Comparison, v float64, n int) string {
