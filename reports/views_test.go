@@ -57,3 +57,25 @@ func TestMetricViewsKeepTheir0004Figures(t *testing.T) {
 		t.Errorf("service_metrics has no p90/mean for acknowledge and mitigate")
 	}
 }
+
+// TestReportAgreesWithViews: the report's week figures equal the metric
+// views' for the same week (same quantile definition, same inclusion).
+func TestReportAgreesWithViews(t *testing.T) {
+	res, _ := runReport(t, "2026-W46")
+	db, _ := fixtureDB(t)
+	got := warehouse.Rows(t, db.DB, `SELECT incidents, ttr_n, round(ttr_median_s, 6), round(ttr_p90_s, 6) FROM weekly_metrics WHERE week_start = DATE '2026-11-09'`)
+	h := res.Report.Headline
+	if h.MedianTTR == nil {
+		t.Fatal("no median in the report for 2026-W46")
+	}
+	want := fmt.Sprintf("%d | %d | %s | %s", h.Incidents, h.MedianTTR.N, trimFloat(h.MedianTTR.Estimate), trimFloat(h.P90TTR.Estimate))
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("weekly_metrics for 2026-W46 = %v; the report says %s", got, want)
+	}
+}
+
+func trimFloat(x float64) string {
+	s := fmt.Sprintf("%.6f", x)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}
