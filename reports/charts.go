@@ -256,6 +256,7 @@ func targetChart(r *Report) (Figure, error) {
 			}
 		}
 		p.NominalX(names...)
+		p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5
 		desc = "Share of incidents resolved within target per severity: " + strings.Join(parts, "; ") + "."
 	}
 	return svgFigure("target", "Resolved within target by severity, week "+r.Week, desc, vg.Points(640), vg.Points(240), p)
@@ -301,7 +302,8 @@ func breachChart(r *Report) (Figure, error) {
 			lo, hi = math.Min(lo, y), math.Max(hi, y)
 		}
 	}
-	p.Y.Min, p.Y.Max = lo-0.15, hi+0.15
+	p.Y.Min, p.Y.Max = lo-0.15, hi+0.6 // headroom for the legend
+	p.X.Min, p.X.Max = -0.5, math.Max(0.5, float64(len(sevs))-0.5)
 	desc := "No incidents this week."
 	if len(sevs) > 0 {
 		if len(done) > 0 {
