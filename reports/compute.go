@@ -346,7 +346,11 @@ func (c *computer) comparisons(week, baseline []incident) []Comparison {
 	}
 	out = append(out, cnt)
 	wx, bx := ttrs(week), ttrs(baseline)
-	for _, q := range []struct {
+	var diffs []Interval
+	if len(wx) >= minN && len(bx) >= minN {
+		diffs = bootstrapDiff("ttr diff "+c.w.label, wx, bx, []float64{0.5, 0.9}, c.opts.Resamples, c.opts.Confidence)
+	}
+	for k, q := range []struct {
 		name string
 		p    float64
 	}{{"Median time to resolve", 0.5}, {"p90 time to resolve", 0.9}} {
@@ -357,10 +361,10 @@ func (c *computer) comparisons(week, baseline []incident) []Comparison {
 		if len(bx) > 0 {
 			cmpn.Baseline = quantile(bx, q.p)
 		}
-		if len(wx) < minN || len(bx) < minN {
+		if diffs == nil {
 			cmpn.Verdict = VerdictTooFew
 		} else {
-			d := bootstrapDiff(q.name+" "+c.w.label, wx, bx, q.p, c.opts.Resamples, c.opts.Confidence)
+			d := diffs[k]
 			cmpn.Difference, cmpn.Verdict = &d, verdict(d, true)
 		}
 		out = append(out, cmpn)

@@ -117,11 +117,14 @@ func bootstrap(name string, xs []float64, b int, confidence float64) (median, p9
 }
 
 // bootstrapDiff is the percentile-bootstrap interval of quantile p of xs
-// minus quantile p of ys, resampling each independently. Both sorted,
-// non-empty.
-func bootstrapDiff(name string, xs, ys []float64, p float64, b int, confidence float64) Interval {
+// minus quantile p of ys, for each p, resampling each sample independently
+// (one resample serves every p). Both sorted, non-empty.
+func bootstrapDiff(name string, xs, ys []float64, ps []float64, b int, confidence float64) []Interval {
 	r := newRand(name)
-	diffs := make([]float64, b)
+	diffs := make([][]float64, len(ps))
+	for k := range ps {
+		diffs[k] = make([]float64, b)
+	}
 	bx := make([]float64, len(xs))
 	by := make([]float64, len(ys))
 	for i := range b {
@@ -133,9 +136,15 @@ func bootstrapDiff(name string, xs, ys []float64, p float64, b int, confidence f
 		}
 		slices.Sort(bx)
 		slices.Sort(by)
-		diffs[i] = quantile(bx, p) - quantile(by, p)
+		for k, p := range ps {
+			diffs[k][i] = quantile(bx, p) - quantile(by, p)
+		}
 	}
-	return percentileInterval(quantile(xs, p)-quantile(ys, p), diffs, confidence)
+	out := make([]Interval, len(ps))
+	for k, p := range ps {
+		out[k] = percentileInterval(quantile(xs, p)-quantile(ys, p), diffs[k], confidence)
+	}
+	return out
 }
 
 func percentileInterval(estimate float64, stats []float64, confidence float64) Interval {

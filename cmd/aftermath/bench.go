@@ -207,7 +207,7 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 	}
 
 	if len(opts.reportSizes) > 0 {
-		fmt.Fprintf(w, "\n### Report (2026-W47, all four formats)\n\n| messages | incidents | in the 14 weeks read | report | peak RSS |\n|---|---|---|---|---|\n")
+		fmt.Fprintf(w, "\n### Report (2026-W47, all four formats)\n\n| messages | incidents | in the 14 weeks read | report (wall) | CPU (user+sys) | peak RSS |\n|---|---|---|---|---|---|\n")
 	}
 	for _, size := range opts.reportSizes {
 		db, cfg, err := ingested(size)
@@ -236,9 +236,9 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 			return lines[len(lines)-1]
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", messages(db), count("SELECT count(*) FROM incidents"),
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", messages(db), count("SELECT count(*) FROM incidents"),
 			count("SELECT count(*) FROM incidents WHERE started_at >= TIMESTAMPTZ '2026-08-17' AND started_at < TIMESTAMPTZ '2026-11-23'"),
-			bench.Seconds(m.Wall), bench.MiB(m.MaxRSS))
+			bench.Seconds(m.Wall), bench.Seconds(m.CPU), bench.MiB(m.MaxRSS))
 	}
 	return nil
 }
