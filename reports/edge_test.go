@@ -209,7 +209,7 @@ func TestInjectionCorpus(t *testing.T) {
 			}
 		}
 		md := readOut(t, res, "report.md")
-		for _, re := range []string{`(?m)^# Heading injection`, `\]\(https://evil`, `<!channel>`, `(?m)^# line two`, `<script`, `\]\(javascript:`} {
+		for _, re := range []string{`(?m)^# Heading injection`, `(^|[^\\])\]\(https://evil`, `https://evil`, `<!channel>`, `@here`, `(?m)^# line two`, `<script`, `\]\(javascript:`} {
 			if regexp.MustCompile(re).MatchString(md) {
 				t.Errorf("corpus %d: report.md matches %s: injection not escaped", i, re)
 			}

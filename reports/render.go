@@ -153,9 +153,13 @@ func valueText(c Comparison, v float64, n int) string {
 }
 
 // mdEscape makes a Slack-sourced string inert in Markdown and in Slack's
-// mrkdwn: Markdown punctuation is backslash-escaped, <, > and & become
-// entities (no raw HTML, no <!channel>), and newlines become spaces so a
-// title cannot start a heading or a list.
+// mrkdwn while keeping it readable: the characters that make emphasis,
+// code, links, tables and strikethrough are backslash-escaped; <, > and &
+// become entities (no raw HTML, no <!channel>); "@" is followed by a
+// zero-width space so a pasted "@here" mentions nobody, and "://" gets one
+// so a URL in a title is not autolinked; newlines become
+// spaces, so a string can never start a line (a heading or a list item):
+// it is always written after other text.
 func mdEscape(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -168,14 +172,18 @@ func mdEscape(s string) string {
 			b.WriteString("&gt;")
 		case '&':
 			b.WriteString("&amp;")
-		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '+', '-', '.', '!', '|', '~', '@', ':':
+		case '@':
+			b.WriteString("@\u200b")
+		case '\\', '`', '*', '_', '[', ']', '|', '~':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
 			b.WriteRune(r)
 		}
 	}
-	return b.String()
+	// A bare URL in a title would become a link (GitHub's and Slack's
+	// autolinking): break the scheme with a zero-width space.
+	return strings.ReplaceAll(b.String(), "://", ":\u200b//")
 }
 
 // mdLink is [text](url) with text escaped; a URL that is not http(s) or
