@@ -225,3 +225,27 @@ func TestInjectionCorpus(t *testing.T) {
 		t.Errorf("the <script> title is not rendered as text")
 	}
 }
+
+// TestLinksFromAuthTest: without slack.workspace_url (incidents.slack_url
+// empty), incidents and timestamps link through the workspace URL the last
+// Web API ingest learnt from auth.test.
+func TestLinksFromAuthTest(t *testing.T) {
+	res, _ := runReport(t, "2026-W47", `UPDATE incidents SET slack_url = NULL`,
+		`UPDATE ingest_runs SET team_url = 'https://acme-auth.slack.com/'`)
+	csv := readOut(t, res, "incidents.csv")
+	if !strings.Contains(csv, "https://acme-auth.slack.com/archives/") {
+		t.Errorf("incidents.csv has no link built from auth.test's URL:\n%.400s", csv)
+	}
+	r := validateJSON(t, filepath.Join(res.Dir, "report.json"))
+	linked := 0
+	for _, in := range r.Incidents {
+		for _, s := range in.Timestamps {
+			if strings.HasPrefix(s.URL, "https://acme-auth.slack.com/archives/"+in.ID[:strings.IndexByte(in.ID+":", ':')]+"/p") {
+				linked++
+			}
+		}
+	}
+	if linked == 0 {
+		t.Errorf("no timestamp links to its message through auth.test's URL")
+	}
+}

@@ -40,6 +40,12 @@ func TestReportPostSlack(t *testing.T) {
 		return out.String()
 	}
 	run(0, "--db", db, "ingest", "export", "../../ingest/testdata/export")
+	run(0, "--db", db, "ingest", "slack", "--api-url", url)
+	var out bytes.Buffer
+	Main([]string{"--db", db, "query", "--format", "csv", "SELECT workspace_url FROM slack_workspace"}, strings.NewReader(""), &out, &bytes.Buffer{}, getenv)
+	if want := "https://" + ws.Team().Domain + ".slack.com/"; !strings.Contains(out.String(), want) {
+		t.Errorf("slack_workspace after ingest slack = %q; want auth.test's %s", out.String(), want)
+	}
 	run(0, "--db", db, "transform")
 	run(0, "--db", db, "report", "--week", "2026-W47", "--out", filepath.Join(dir, "out"), "--post-slack", "C0INC1", "--api-url", url)
 	if p := srv.Posts(); len(p) != 1 || p[0].Channel != "C0INC1" {

@@ -22,6 +22,16 @@
 -- archive with no recognised resolution, status closed_unresolved) or else at
 -- the transform's as-of instant.
 
+-- The workspace URL auth.test reports during `ingest slack`, so links work
+-- even when slack.workspace_url is not configured.
+ALTER TABLE ingest_runs ADD COLUMN team_url VARCHAR;
+COMMENT ON COLUMN ingest_runs.team_url IS 'Slack workspace URL (https://acme.slack.com/), from auth.test (Web API runs only).';
+
+CREATE VIEW slack_workspace AS
+SELECT (SELECT team_url FROM ingest_runs WHERE team_url IS NOT NULL ORDER BY run_id DESC LIMIT 1) AS workspace_url;
+COMMENT ON VIEW slack_workspace IS 'The Slack workspace URL the latest Web API ingest learnt from auth.test; NULL if none ran.';
+COMMENT ON COLUMN slack_workspace.workspace_url IS 'https://<workspace>.slack.com/, from auth.test.';
+
 CREATE VIEW incident_durations AS
 SELECT f.incident_id, f.week_start, f.severity, f.service, d.metric,
 	coalesce(d.seconds, CAST(epoch(coalesce(i.closed_at, s.as_of)) - epoch(i.started_at) AS BIGINT)) AS seconds,
@@ -390,7 +400,7 @@ SELECT
 	e.channel_id,
 	e.message_ts,
 	m.thread_ts AS message_thread_ts,
-	slack_permalink(regexp_extract(i.slack_url, '^https://[^/]+/'), e.channel_id, e.message_ts, m.thread_ts) AS message_url,
+	slack_permalink(coalesce(nullif(regexp_extract(i.slack_url, '^https://[^/]+/'), ''), w.workspace_url), e.channel_id, e.message_ts, m.thread_ts) AS message_url,
 	e.rule,
 	CASE
 		WHEN e.rule LIKE 'fallback:%' THEN 'fallback'
@@ -399,6 +409,7 @@ SELECT
 	END AS evidence_class
 FROM incident_events e
 JOIN incidents i USING (incident_id)
+CROSS JOIN slack_workspace w
 LEFT JOIN messages m ON m.channel_id = e.channel_id AND m.ts = e.message_ts;
 COMMENT ON VIEW incident_evidence IS 'Each incident timestamp''s evidence with the thread of the message behind it (for permalinks) and whether it came from explicit evidence, a derivation or a fallback.';
 COMMENT ON COLUMN incident_evidence.incident_id IS 'incidents.incident_id.';
@@ -406,7 +417,16 @@ COMMENT ON COLUMN incident_evidence.kind IS 'Which timestamp (incident_events.ki
 COMMENT ON COLUMN incident_evidence.channel_id IS 'Channel of the message that set it.';
 COMMENT ON COLUMN incident_evidence.message_ts IS 'ts of the message that set it; NULL when no message did.';
 COMMENT ON COLUMN incident_evidence.occurred_at IS 'The timestamp it set (UTC).';
-COMMENT ON COLUMN incident_evidence.message_url IS 'Permalink to that message (https://<workspace>.slack.com/archives/<channel>/p<ts without dot>, with ?thread_ts=…&cid=… for a thread reply), when the workspace URL is known (slack.workspace_url).';
+COMMENT ON COLUMN incident_evidence.message_url IS 'Permalink to that message (https://<workspace>.slack.com/archives/<channel>/p<ts without dot>, with ?thread_ts=…&cid=… for a thread reply), when the workspace URL is known (slack.workspace_url, else auth.test).';
 COMMENT ON COLUMN incident_evidence.message_thread_ts IS 'thread_ts of that message when it is in a thread (a permalink to a reply needs it).';
 COMMENT ON COLUMN incident_evidence.rule IS 'incident_events.rule.';
 COMMENT ON COLUMN incident_evidence.evidence_class IS 'explicit (a recogniser matched a message), derived (channel creation, or the earliest of other timestamps) or fallback (fallback:<name>: no explicit evidence).';
+
+CREATE VIEW incident_slack_urls AS
+SELECT i.incident_id,
+	coalesce(i.slack_url, CASE WHEN w.workspace_url IS NOT NULL
+		THEN w.workspace_url || 'archives/' || i.channel_id || coalesce('/p' || replace(i.thread_ts, '.', ''), '') END) AS slack_url
+FROM incidents i CROSS JOIN slack_workspace w;
+COMMENT ON VIEW incident_slack_urls IS 'Each incident''s link to its channel or thread: incidents.slack_url (slack.workspace_url), else built from the workspace URL auth.test reported.';
+COMMENT ON COLUMN incident_slack_urls.incident_id IS 'incidents.incident_id.';
+COMMENT ON COLUMN incident_slack_urls.slack_url IS 'Link to the channel, or to the thread''s first message; NULL when no workspace URL is known.';

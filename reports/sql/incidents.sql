@@ -10,8 +10,9 @@ SELECT
 	i.time_to_acknowledge_s, i.time_to_mitigate_s, i.time_to_resolve_s,
 	i.resolve_target_s, i.within_target,
 	i.recurrence_of, p.regression_test AS previous_regression_test,
-	i.regression_test, i.excluded, i.exclusion_reason, i.slack_url
+	i.regression_test, i.excluded, i.exclusion_reason, u.slack_url
 FROM incidents i
+JOIN incident_slack_urls u USING (incident_id)
 LEFT JOIN incidents p ON p.incident_id = i.recurrence_of
 WHERE i.started_at >= $1 AND i.started_at < $2
 ORDER BY i.started_at, i.incident_id;

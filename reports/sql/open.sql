@@ -9,7 +9,8 @@ SELECT
 	i.time_to_acknowledge_s, i.time_to_mitigate_s, i.time_to_resolve_s,
 	i.resolve_target_s, i.within_target,
 	i.recurrence_of, NULL AS previous_regression_test,
-	i.regression_test, i.excluded, i.exclusion_reason, i.slack_url
+	i.regression_test, i.excluded, i.exclusion_reason, u.slack_url
 FROM incidents i
+JOIN incident_slack_urls u USING (incident_id)
 WHERE NOT i.excluded AND i.resolved_at IS NULL AND i.started_at < $1
 ORDER BY i.started_at, i.incident_id;
