@@ -8,7 +8,7 @@ BIN        := bin/aftermath
 DEMO_DIR   := demo
 PKGS       := ./...
 
-.PHONY: help build demo test accuracy bench fuzz lint clean
+.PHONY: help build demo screenshot test accuracy bench fuzz lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ build: ## build bin/aftermath
 
 demo: build ## generate a sample workspace, ingest it, show what is in the warehouse
 	@scripts/demo.sh $(BIN) $(DEMO_DIR)
+
+screenshot: build ## refresh docs/report.png: a report of a fixed sample workspace, shot in headless Chromium
+	@scripts/screenshot.sh $(BIN) docs/report.png
 
 test: ## run the whole test suite
 	go test -count=1 $(PKGS)

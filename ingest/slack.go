@@ -356,7 +356,7 @@ func (s *slackRun) ingest(parent context.Context) error {
 	}
 	s.team = team
 	s.dbMu.Lock()
-	_, err = s.conn.ExecContext(ctx, slackStep("record_team"), s.RunID, team.TeamID, team.Team)
+	_, err = s.conn.ExecContext(ctx, slackStep("record_team"), s.RunID, team.TeamID, team.Team, team.URL)
 	s.dbMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("record run %d: %w", s.RunID, err)

@@ -4,8 +4,8 @@
 -- stores them. Values always travel as parameters.
 
 -- name: record_team
--- $1 = run_id, $2 = team_id, $3 = team name (from auth.test).
-UPDATE ingest_runs SET team_id = $2, team_name = $3 WHERE run_id = $1;
+-- $1 = run_id, $2 = team_id, $3 = team name, $4 = workspace URL (from auth.test).
+UPDATE ingest_runs SET team_id = $2, team_name = $3, team_url = nullif($4, '') WHERE run_id = $1;
 
 -- name: record_skip
 -- $1 = run_id, $2 = kind, $3 = item, $4 = reason (as run.skip records them).

@@ -3,8 +3,12 @@
 SELECT
 	problem,
 	count(*) AS n,
-	any_value(coalesce(incident_id, channel_id)) AS example,
-	any_value(detail) AS example_detail
-FROM data_quality
+	arg_min(coalesce(q.incident_id, q.channel_id), coalesce(q.incident_id, q.channel_id)) AS example,
+	arg_min(coalesce(i.channel_name, c.name), coalesce(q.incident_id, q.channel_id)) AS channel_name,
+	arg_min(q.detail, coalesce(q.incident_id, q.channel_id)) AS example_detail,
+	arg_min(i.slack_url, coalesce(q.incident_id, q.channel_id)) AS slack_url
+FROM data_quality AS q
+LEFT JOIN incidents AS i USING (incident_id)
+LEFT JOIN channels AS c ON c.channel_id = q.channel_id
 GROUP BY problem
 ORDER BY n DESC;

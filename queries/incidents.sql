@@ -5,6 +5,7 @@
 -- with their reason at the end of each row.
 SELECT
 	incident_id,
+	channel_name,
 	started_at,
 	severity,
 	service,
@@ -14,6 +15,7 @@ SELECT
 	detection_source,
 	regression_test,
 	recurrence_of,
-	CASE WHEN excluded THEN exclusion_reason END AS excluded_because
+	CASE WHEN excluded THEN exclusion_reason END AS excluded_because,
+	slack_url
 FROM incidents
 ORDER BY started_at DESC;

@@ -55,12 +55,18 @@ step "5. Headline numbers"
 	FROM incidents"
 "$bin" --db "$db" query --format table --saved weekly
 
+step "6. The weekly reliability report (last complete week): HTML, Markdown, JSON, CSV"
+"$bin" --db "$db" --config "$cfg" report --out "$dir/reports"
+report=$dir/reports/$(ls "$dir/reports" | grep -E '^[0-9]{4}-W[0-9]{2}$' | sort | tail -n 1)/report.html
+echo "report: $report"
+
 cat <<EOT
 
 Done. Outputs:
   $db              the warehouse (DuckDB): raw layer and derived layer
   $live                 the same workspace ingested through the Web API path
   $sample/truth.json    the generator's ground truth, to check the numbers against
+  $report   the weekly report (open it in a browser); $dir/reports/index.html lists every week
 
 Query it:
   $bin --db $db query --list

@@ -19,6 +19,7 @@ import (
 	"github.com/aftermath-dev/aftermath/ingest"
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/reports"
 )
 
 // Exit codes, as SPEC §2 fixes them.
@@ -122,8 +123,10 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, ingest.ErrNotExport):
 		return exitUsage
-	case errors.Is(err, ingest.ErrAuth):
+	case errors.Is(err, ingest.ErrAuth), errors.Is(err, reports.ErrSlackAuth):
 		return exitAuth
+	case errors.Is(err, reports.ErrUsage):
+		return exitUsage
 	case errors.Is(err, ingest.ErrPartial):
 		return exitPartial
 	}
@@ -186,6 +189,7 @@ Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
 	root.AddCommand(
 		newIngestCmd(d),
 		newTransformCmd(d),
+		newReportCmd(d),
 		newQueryCmd(d),
 		newSchemaCmd(d),
 		newConfigCmd(d),

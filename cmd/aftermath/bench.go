@@ -54,11 +54,16 @@ type devBenchOptions struct {
 	runs           int
 	exportSizes    []string
 	transformSizes []string
+	reportSizes    []string
 }
 
 // benchScales maps workspace sizes to generator scales (500 incidents over
 // 26 weeks): scale 1 is about 100k messages.
-var benchScales = map[string]float64{"100k": 1, "1m": 10, "2m": 20, "4m": 40}
+var benchScales = map[string]float64{"100k": 1, "1m": 10, "2m": 20, "4m": 40, "1m-2k": 2.5, "1m-4k": 1.25}
+
+// benchIncidents: sizes with more incidents than the default 500, for the
+// report, whose work grows with incidents rather than messages.
+var benchIncidents = map[string]int{"1m-2k": 2000, "1m-4k": 4000}
 
 func newDevBenchCmd(d *deps) *cobra.Command {
 	opts := &devBenchOptions{}
@@ -79,6 +84,7 @@ generated once into --work and reused.`,
 	f.IntVar(&opts.runs, "runs", 5, "runs of each measurement")
 	f.StringSliceVar(&opts.exportSizes, "export-sizes", []string{"100k", "1m"}, "workspace sizes for the export-ingest benchmark")
 	f.StringSliceVar(&opts.transformSizes, "transform-sizes", []string{"1m", "2m", "4m"}, "workspace sizes for the transform benchmark")
+	f.StringSliceVar(&opts.reportSizes, "report-sizes", []string{"1m", "2m", "4m", "1m-2k", "1m-4k"}, "workspace sizes for the report benchmark (1m-2k: 1M messages, 2,000 incidents)")
 	return cmd
 }
 
@@ -87,9 +93,9 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range append(append([]string{}, opts.exportSizes...), opts.transformSizes...) {
+	for _, s := range append(append(append([]string{}, opts.exportSizes...), opts.transformSizes...), opts.reportSizes...) {
 		if _, ok := benchScales[s]; !ok {
-			return usagef("unknown size %q (known: 100k, 1m, 2m, 4m)", s)
+			return usagef("unknown size %q (known: 100k, 1m, 2m, 4m, 1m-2k, 1m-4k)", s)
 		}
 	}
 	env := append(os.Environ(), "AFTERMATH_CONFIG=", "AFTERMATH_DB=")
@@ -99,7 +105,11 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 			return dir, nil
 		}
 		d.log.Info("generating workspace", "size", size, "dir", dir)
-		_, err := samplegen.Generate(ctx, dir, samplegen.Options{Seed: 1, Weeks: 26, Incidents: 500,
+		incidents := 500
+		if n, ok := benchIncidents[size]; ok {
+			incidents = n
+		}
+		_, err := samplegen.Generate(ctx, dir, samplegen.Options{Seed: 1, Weeks: 26, Incidents: incidents,
 			Scale: benchScales[size], End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)})
 		if err != nil {
 			return "", err
@@ -158,17 +168,24 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 	if len(opts.transformSizes) > 0 {
 		fmt.Fprintf(w, "\n### Transform\n\n| messages | incidents | transform | per million messages | peak RSS |\n|---|---|---|---|---|\n")
 	}
-	for _, size := range opts.transformSizes {
+	ingested := func(size string) (db, cfg string, err error) {
 		dir, err := workspace(size)
 		if err != nil {
-			return err
+			return "", "", err
 		}
-		db := filepath.Join(opts.work, "transform-"+size+".duckdb")
-		cfg := filepath.Join(dir, "aftermath.yaml")
+		db = filepath.Join(opts.work, "transform-"+size+".duckdb")
+		cfg = filepath.Join(dir, "aftermath.yaml")
 		if _, err := os.Stat(db); err != nil {
 			if _, _, err := bench.Run(ctx, env, self, "--db", db, "--config", cfg, "ingest", "export", filepath.Join(dir, "export")); err != nil {
-				return err
+				return "", "", err
 			}
+		}
+		return db, cfg, nil
+	}
+	for _, size := range opts.transformSizes {
+		db, cfg, err := ingested(size)
+		if err != nil {
+			return err
 		}
 		var runs []bench.Sample
 		for i := 0; i < opts.runs; i++ {
@@ -187,6 +204,41 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 		_, out, _ := bench.Run(ctx, env, self, "--db", db, "query", "--format", "csv", "SELECT count(*) FROM incidents")
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		fmt.Fprintf(w, "| %s | %s | %s | %.2f s | %s |\n", n, lines[len(lines)-1], bench.Seconds(m.Wall), m.Wall.Seconds()/millions, bench.MiB(m.MaxRSS))
+	}
+
+	if len(opts.reportSizes) > 0 {
+		fmt.Fprintf(w, "\n### Report (2026-W47, all four formats)\n\n| messages | incidents | in the 14 weeks read | report (wall) | CPU (user+sys) | peak RSS |\n|---|---|---|---|---|---|\n")
+	}
+	for _, size := range opts.reportSizes {
+		db, cfg, err := ingested(size)
+		if err != nil {
+			return err
+		}
+		_, out, _ := bench.Run(ctx, env, self, "--db", db, "query", "--format", "csv", "SELECT count(*) FROM transform_runs")
+		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); lines[len(lines)-1] == "0" {
+			if _, _, err := bench.Run(ctx, env, self, "--db", db, "--config", cfg, "transform"); err != nil {
+				return err
+			}
+		}
+		var runs []bench.Sample
+		for i := 0; i < opts.runs; i++ {
+			outDir := filepath.Join(opts.work, "reports-"+size)
+			s, _, err := bench.Run(ctx, env, self, "--db", db, "--config", cfg, "report", "--week", "2026-W47", "--out", outDir)
+			if err != nil {
+				return err
+			}
+			runs = append(runs, s)
+			d.log.Info("report run", "size", size, "run", i+1, "wall", s.Wall)
+		}
+		m := bench.Median(runs)
+		count := func(q string) string {
+			_, out, _ := bench.Run(ctx, env, self, "--db", db, "query", "--format", "csv", q)
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			return lines[len(lines)-1]
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", messages(db), count("SELECT count(*) FROM incidents"),
+			count("SELECT count(*) FROM incidents WHERE started_at >= TIMESTAMPTZ '2026-08-17' AND started_at < TIMESTAMPTZ '2026-11-23'"),
+			bench.Seconds(m.Wall), bench.Seconds(m.CPU), bench.MiB(m.MaxRSS))
 	}
 	return nil
 }

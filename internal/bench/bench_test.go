@@ -11,8 +11,8 @@ func TestMedian(t *testing.T) {
 		in   []Sample
 		want Sample
 	}{
-		{[]Sample{{3, 30}, {1, 10}, {2, 20}}, Sample{2, 20}},
-		{[]Sample{{4, 10}, {1, 40}, {2, 20}, {3, 30}}, Sample{2, 25}},
+		{[]Sample{{3, 6, 30}, {1, 2, 10}, {2, 4, 20}}, Sample{2, 4, 20}},
+		{[]Sample{{4, 1, 10}, {1, 4, 40}, {2, 2, 20}, {3, 3, 30}}, Sample{2, 2, 25}},
 		{nil, Sample{}},
 	} {
 		if got := Median(tc.in); got != tc.want {

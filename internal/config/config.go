@@ -45,6 +45,7 @@ type Config struct {
 	Repos       []Repo    `yaml:"repos"`
 	Recognisers []Rule    `yaml:"recognisers"`
 	Query       Query     `yaml:"query"`
+	Report      Report    `yaml:"report"`
 
 	// Source names the file merged over the defaults, or DefaultsName.
 	Source string `yaml:"-"`
@@ -126,6 +127,18 @@ type Incidents struct {
 	// another incident ("when we rolled back in March"): a person's
 	// lifecycle words in such a sentence set nothing.
 	OtherTimes []string `yaml:"other_times"`
+}
+
+// Report tunes the weekly report's statistics and presentation.
+type Report struct {
+	MinN               int                `yaml:"min_n"`
+	TargetShare        map[string]float64 `yaml:"target_share"`
+	BaselineWeeks      int                `yaml:"baseline_weeks"`
+	TrendWeeks         int                `yaml:"trend_weeks"`
+	BootstrapResamples int                `yaml:"bootstrap_resamples"`
+	Confidence         float64            `yaml:"confidence"`
+	WorkingHours       string             `yaml:"working_hours"`
+	Title              string             `yaml:"title"`
 }
 
 // Service is one entry of the service catalog.
@@ -607,6 +620,7 @@ func (c *Config) validate(at locator) Errors {
 		bad("query.max_sql_mb", "must be between 1 and 1024, not %d", c.Query.MaxSQLMB)
 	}
 	c.validateIncidents(bad)
+	c.validateReport(bad)
 	return errs
 }
 
@@ -619,6 +633,37 @@ func regexpReason(err error) string {
 		return fmt.Sprintf("%s: `%s`", se.Code, se.Expr)
 	}
 	return err.Error()
+}
+
+var workingHours = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$`)
+
+func (c *Config) validateReport(bad func(key, format string, args ...any)) {
+	r := c.Report
+	if r.MinN < 1 {
+		bad("report.min_n", "must be at least 1, not %d", r.MinN)
+	}
+	for sev, v := range r.TargetShare {
+		if !slices.Contains(Severities, sev) {
+			bad("report.target_share."+sev, "unknown severity (use %s)", strings.Join(Severities, ", "))
+		} else if v <= 0 || v > 1 {
+			bad("report.target_share."+sev, "must be a share in (0, 1], not %g", v)
+		}
+	}
+	if r.BaselineWeeks < 1 || r.BaselineWeeks > 104 {
+		bad("report.baseline_weeks", "must be between 1 and 104, not %d", r.BaselineWeeks)
+	}
+	if r.TrendWeeks < 2 || r.TrendWeeks > 104 {
+		bad("report.trend_weeks", "must be between 2 and 104, not %d", r.TrendWeeks)
+	}
+	if r.BootstrapResamples < 100 || r.BootstrapResamples > 100000 {
+		bad("report.bootstrap_resamples", "must be between 100 and 100000, not %d", r.BootstrapResamples)
+	}
+	if r.Confidence <= 0.5 || r.Confidence >= 1 {
+		bad("report.confidence", "must be between 0.5 and 1 (e.g. 0.95), not %g", r.Confidence)
+	}
+	if !workingHours.MatchString(r.WorkingHours) || r.WorkingHours[:5] >= r.WorkingHours[6:] {
+		bad("report.working_hours", "%q is not a range of local times such as 09:00-18:00", r.WorkingHours)
+	}
 }
 
 func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
