@@ -41,6 +41,9 @@ type Config struct {
 	Incidents   Incidents `yaml:"incidents"`
 	Repos       []Repo    `yaml:"repos"`
 	Recognisers []Rule    `yaml:"recognisers"`
+	Run         Run       `yaml:"run"`
+	Publish     Publish   `yaml:"publish"`
+	Privacy     Privacy   `yaml:"privacy"`
 
 	// Source names the file merged over the defaults, or DefaultsName.
 	Source string `yaml:"-"`
@@ -89,6 +92,53 @@ type Incidents struct {
 	PostmortemSeverities []string            `yaml:"postmortem_severities"`
 	RecurrenceWindow     Duration            `yaml:"recurrence_window"`
 	TestGlobs            []string            `yaml:"test_globs"`
+}
+
+// Run configures the nightly job, `aftermath run`: which steps run and
+// where its records go.
+type Run struct {
+	Ingest      string `yaml:"ingest"`     // slack, export or none
+	ExportDir   string `yaml:"export_dir"` // drop folder for ingest: export
+	Transform   bool   `yaml:"transform"`
+	Report      bool   `yaml:"report"`
+	Publish     bool   `yaml:"publish"`
+	SummaryFile string `yaml:"summary_file"`
+	MetricsFile string `yaml:"metrics_file"`
+}
+
+// Run ingest sources.
+var RunIngest = []string{"slack", "export", "none"}
+
+// Publish says where outputs go.
+type Publish struct {
+	Snapshot string `yaml:"snapshot"` // "" is beside the warehouse
+	Keep     int    `yaml:"keep"`
+	Reports  string `yaml:"reports"`
+}
+
+// Privacy says what the published snapshot leaves out.
+type Privacy struct {
+	RedactText        bool   `yaml:"redact_text"`
+	RedactMode        string `yaml:"redact_mode"` // hash or drop
+	PseudonymizeUsers bool   `yaml:"pseudonymize_users"`
+}
+
+// Path resolves p, a path from the configuration, against the folder of
+// the file that set it (the working directory for the defaults).
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.Dir == "" {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// SnapshotPath is where the analysts' snapshot of the warehouse at dbPath
+// is published: publish.snapshot, or NAME.snapshot.duckdb beside it.
+func (c *Config) SnapshotPath(dbPath string) string {
+	if c.Publish.Snapshot != "" {
+		return c.Path(c.Publish.Snapshot)
+	}
+	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".snapshot.duckdb"
 }
 
 // Service is one entry of the service catalog.
@@ -527,6 +577,17 @@ func (c *Config) validate(at locator) Errors {
 		bad("slack.request_timeout", "must be positive")
 	}
 	c.validateIncidents(bad)
+	if !slices.Contains(RunIngest, c.Run.Ingest) {
+		bad("run.ingest", "must be one of %s, not %q", strings.Join(RunIngest, ", "), c.Run.Ingest)
+	} else if c.Run.Ingest == "export" && c.Run.ExportDir == "" {
+		bad("run.export_dir", "run.ingest is export: name the folder exports are dropped in")
+	}
+	if c.Publish.Keep < 1 || c.Publish.Keep > 1000 {
+		bad("publish.keep", "must be between 1 and 1000, not %d", c.Publish.Keep)
+	}
+	if c.Privacy.RedactMode != "hash" && c.Privacy.RedactMode != "drop" {
+		bad("privacy.redact_mode", "must be hash or drop, not %q", c.Privacy.RedactMode)
+	}
 	return errs
 }
 
