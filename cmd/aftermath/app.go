@@ -18,6 +18,7 @@ import (
 
 	"github.com/aftermath-dev/aftermath/ingest"
 	"github.com/aftermath-dev/aftermath/internal/config"
+	"github.com/aftermath-dev/aftermath/internal/lock"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
@@ -49,6 +50,10 @@ type deps struct {
 	logFormat  string
 	verbose    bool
 	log        *slog.Logger
+
+	// reporter is the report stage for `aftermath run`; nil until the
+	// reports package is wired in.
+	reporter weeklyReporter
 }
 
 // config loads the configuration named by --config or $AFTERMATH_CONFIG.
@@ -116,7 +121,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &ue), config.IsConfigError(err), isFlagError(err):
 		return exitUsage
-	case errors.Is(err, warehouse.ErrLocked):
+	case errors.Is(err, warehouse.ErrLocked), errors.Is(err, lock.ErrHeld):
 		return exitLocked
 	case errors.Is(err, ingest.ErrNotExport):
 		return exitUsage
@@ -184,6 +189,8 @@ Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
 	root.AddCommand(
 		newIngestCmd(d),
 		newTransformCmd(d),
+		newRunCmd(d),
+		newPublishCmd(d),
 		newQueryCmd(d),
 		newSchemaCmd(d),
 		newConfigCmd(d),

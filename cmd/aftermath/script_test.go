@@ -9,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/aftermath-dev/aftermath/internal/lock"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
@@ -29,6 +31,7 @@ func TestMain(m *testing.M) {
 // they see.
 func TestScripts(t *testing.T) {
 	held := map[string]*warehouse.DB{}
+	locks := map[string]*lock.Lock{}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -66,6 +69,19 @@ func TestScripts(t *testing.T) {
 				db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
 				ts.Check(err)
 				held[path] = db
+			},
+			// holdlock FILE takes the writers' lock of the warehouse as a
+			// pretend "aftermath run"; releaselock FILE lets it go.
+			"holdlock": func(ts *testscript.TestScript, neg bool, args []string) {
+				path := ts.MkAbs(args[0])
+				l, err := lock.Acquire(path, lock.Current("aftermath run", time.Now()))
+				ts.Check(err)
+				locks[path] = l
+			},
+			"releaselock": func(ts *testscript.TestScript, neg bool, args []string) {
+				path := ts.MkAbs(args[0])
+				ts.Check(locks[path].Release())
+				delete(locks, path)
 			},
 			"releasedb": func(ts *testscript.TestScript, neg bool, args []string) {
 				path := ts.MkAbs(args[0])

@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aftermath-dev/aftermath/ingest"
+	"github.com/aftermath-dev/aftermath/internal/config"
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
 type ingestSlackOptions struct {
@@ -25,6 +27,7 @@ type ingestSlackOptions struct {
 	since     string
 	full      bool
 	sel       selectionFlags
+	pub       publishFlags
 }
 
 func newIngestSlackCmd(d *deps) *cobra.Command {
@@ -65,6 +68,7 @@ the log and in ingest_skips), 5 when Slack refused the token or a scope.`,
 	f.BoolVar(&opts.full, "full", false, "refetch every selected channel's whole history and every thread")
 	cmd.MarkFlagsMutuallyExclusive("since", "full")
 	opts.sel.register(cmd)
+	opts.pub.register(cmd)
 	return cmd
 }
 
@@ -77,42 +81,45 @@ func runIngestSlack(ctx context.Context, d *deps, opts *ingestSlackOptions) erro
 	if err != nil {
 		return err
 	}
+	so, err := slackOptions(d, cfg, opts)
+	if err != nil {
+		return err
+	}
+	so.Selection = sel
+	w, err := d.openWriter(ctx, "aftermath ingest slack", true)
+	if err != nil {
+		return err
+	}
+	_, err = ingestSlack(ctx, d, w.db, so)
+	return w.finish(ctx, err, opts.pub)
+}
+
+// slackOptions builds the Web API ingest's options from the configuration
+// and flags, token included.
+func slackOptions(d *deps, cfg *config.Config, opts *ingestSlackOptions) (ingest.SlackOptions, error) {
 	apiURL := cfg.Slack.APIURL
 	if opts.apiURL != "" {
 		u, err := url.Parse(opts.apiURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usagef("--api-url %q is not an http(s) URL", opts.apiURL)
+			return ingest.SlackOptions{}, usagef("--api-url %q is not an http(s) URL", opts.apiURL)
 		}
 		apiURL = opts.apiURL
 	}
 	var since time.Time
 	if opts.since != "" {
+		var err error
 		if since, err = parseSince(opts.since); err != nil {
-			return err
+			return ingest.SlackOptions{}, err
 		}
 	}
 	token, source, err := slackToken(d, opts.tokenFile)
 	if err != nil {
-		return err
+		return ingest.SlackOptions{}, err
 	}
-	db, err := d.openDB(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-
-	log := d.log
-	var bar *progressBar
-	var progress func(ingest.SlackProgress)
-	if d.stderrTTY {
-		bar = &progressBar{w: d.stderr, now: time.Now}
-		log, progress = newLogger(d, bar), bar.update
-	}
-	res, err := ingest.IngestSlack(ctx, db, ingest.SlackOptions{
+	return ingest.SlackOptions{
 		APIURL:         apiURL,
 		Token:          token,
 		TokenSource:    source,
-		Selection:      sel,
 		Join:           opts.join || cfg.Slack.Join,
 		Lookback:       cfg.Slack.Lookback.D(),
 		Since:          since,
@@ -125,14 +132,24 @@ func runIngestSlack(ctx context.Context, d *deps, opts *ingestSlackOptions) erro
 		HTTPClient:     d.httpClient,
 		Now:            d.now,
 		Rand:           rand.New(rand.NewPCG(uint64(d.now().UnixNano()), 0x5eed)),
-		Log:            log,
-		Progress:       progress,
-	})
+		Log:            d.log,
+	}, nil
+}
+
+// ingestSlack runs the Web API ingest into db, with progress on a
+// terminal, and prints its summary.
+func ingestSlack(ctx context.Context, d *deps, db *warehouse.DB, so ingest.SlackOptions) (*ingest.SlackResult, error) {
+	var bar *progressBar
+	if d.stderrTTY {
+		bar = &progressBar{w: d.stderr, now: time.Now}
+		so.Log, so.Progress = newLogger(d, bar), bar.update
+	}
+	res, err := ingest.IngestSlack(ctx, db, so)
 	bar.finish()
 	if res != nil {
 		printSlackSummary(d.stderr, res)
 	}
-	return err
+	return res, err
 }
 
 // slackToken reads the token from --token-file, else $SLACK_TOKEN, and

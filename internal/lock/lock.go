@@ -129,3 +129,26 @@ func Current(command string, now time.Time) Holder {
 	host, _ := os.Hostname()
 	return Holder{PID: os.Getpid(), Host: host, Command: command, Since: now}
 }
+
+// Check returns a *HeldError when another process holds the lock of the
+// database at dbPath, and nil when nobody does. It takes nothing: a writer
+// may start right after it returns (DuckDB's own file lock then refuses
+// one of the two).
+func Check(dbPath string) error {
+	path := PathFor(dbPath)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return &HeldError{Path: path, Holder: readHolder(path)}
+		}
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+}
