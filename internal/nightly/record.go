@@ -1,9 +1,9 @@
 package nightly
 
 import (
-	_ "embed"
 	"context"
 	"database/sql"
+	_ "embed"
 	"errors"
 	"fmt"
 	"os"
