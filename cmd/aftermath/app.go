@@ -133,22 +133,61 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// cobra reports flag and argument problems as plain errors; recognise them.
+// isFlagError reports whether err is a problem in how a command was
+// called: flag parsing, arguments, required or exclusive flags. Each is
+// typed where cobra reports it (SetFlagErrorFunc, typedArgs); the text of an
+// error never decides its exit code.
 func isFlagError(err error) bool {
 	var fe flagError
-	if errors.As(err, &fe) {
-		return true
-	}
-	msg := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand flag", "unknown command", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
+	return errors.As(err, &fe)
 }
 
 type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }
+
+// typedArgs makes every argument problem of c and its subcommands a
+// flagError: positional arguments, required flags, exclusive flag groups,
+// and a mistyped subcommand, which cobra would otherwise answer with the
+// parent's help and exit 0.
+func typedArgs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		typedArgs(sub)
+	}
+	orig := c.Args
+	parent := c.HasSubCommands()
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if parent && len(args) > 0 {
+			return flagError{unknownCommand(cmd, args[0])}
+		}
+		if orig != nil {
+			if err := orig(cmd, args); err != nil {
+				return flagError{err}
+			}
+		}
+		if err := cmd.ValidateRequiredFlags(); err != nil {
+			return flagError{err}
+		}
+		if err := cmd.ValidateFlagGroups(); err != nil {
+			return flagError{err}
+		}
+		return nil
+	}
+	if parent && c.Run == nil && c.RunE == nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	}
+}
+
+func unknownCommand(cmd *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if s := cmd.SuggestionsFor(name); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return errors.New(msg)
+}
 
 func commandPath(root *cobra.Command, args []string) string {
 	c, _, err := root.Find(args)
@@ -180,6 +219,7 @@ Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
 		},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError{err} })
+	defer typedArgs(root)
 	pf := root.PersistentFlags()
 	pf.StringVar(&d.dbPath, "db", "", "warehouse file (default $AFTERMATH_DB or ./aftermath.duckdb)")
 	pf.StringVar(&d.configPath, "config", "", "configuration file (default $AFTERMATH_CONFIG, else built-in defaults)")
