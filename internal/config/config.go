@@ -51,6 +51,9 @@ type Config struct {
 	Dir string `yaml:"-"`
 	// Location is Timezone, loaded.
 	Location *time.Location `yaml:"-"`
+	// Lines maps each dotted key set in Source to its line there; keys
+	// not in it come from the built-in defaults.
+	Lines map[string]int `yaml:"-"`
 }
 
 // Channels selects the conversations ingest keeps.
@@ -251,6 +254,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	lines := map[string]int{}
 	source := DefaultsName
+	var typeErrs Errors
 	if data != nil && len(bytes.TrimSpace(data)) > 0 {
 		user, err := parseNode(name, data)
 		if err != nil {
@@ -259,18 +263,14 @@ func Parse(name string, data []byte) (*Config, error) {
 		if user.Kind != yaml.MappingNode {
 			return nil, &Error{File: name, Line: user.Line, Msg: "the configuration must be a mapping of keys to values"}
 		}
-		var errs Errors
-		checkKeys(user, reflect.TypeOf(Config{}), "", name, &errs)
-		if len(errs) > 0 {
-			return nil, errs
-		}
+		checkKeys(user, reflect.TypeOf(Config{}), "", name, &typeErrs)
 		recordLines(user, "", lines)
 		merge(base, user)
 		source = name
 	}
 	var cfg Config
 	if err := base.Decode(&cfg); err != nil {
-		return nil, decodeError(source, err)
+		return nil, sortErrors(append(typeErrs, decodeError(source, err).(Errors)...))
 	}
 	cfg.Source = source
 	if source != DefaultsName {
@@ -278,15 +278,33 @@ func Parse(name string, data []byte) (*Config, error) {
 			cfg.Dir = filepath.Dir(abs)
 		}
 	}
-	if errs := cfg.validate(func(key string) (string, int) {
+	errs := cfg.validate(func(key string) (string, int) {
 		if l, ok := lines[key]; ok {
 			return name, l
 		}
 		return DefaultsName, 0
-	}); len(errs) > 0 {
-		return nil, errs
+	})
+	if all := append(typeErrs, errs...); len(all) > 0 {
+		return nil, sortErrors(all)
 	}
+	cfg.Lines = lines
 	return &cfg, nil
+}
+
+// sortErrors orders problems by file, then line; problems of the defaults
+// (line 0) last.
+func sortErrors(errs Errors) Errors {
+	slices.SortStableFunc(errs, func(a, b *Error) int {
+		la, lb := a.Line, b.Line
+		if la == 0 {
+			la = 1 << 30
+		}
+		if lb == 0 {
+			lb = 1 << 30
+		}
+		return la - lb
+	})
+	return errs
 }
 
 func parseNode(name string, data []byte) (*yaml.Node, error) {
@@ -411,36 +429,105 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// checkKeys reports keys of n that t has no field for.
-func checkKeys(n *yaml.Node, t reflect.Type, path, file string, errs *Errors) {
+// checkKeys reports keys of n that t has no field for and values of the
+// wrong type, each with its key and line, and removes them from n, so the
+// rest still decodes and validates and every problem is reported at once.
+// It returns false when n itself has the wrong type (the caller removes it).
+func checkKeys(n *yaml.Node, t reflect.Type, path, file string, errs *Errors) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	bad := func(format string, args ...any) bool {
+		*errs = append(*errs, &Error{File: file, Line: n.Line, Key: path, Msg: fmt.Sprintf(format, args...)})
+		return false
+	}
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	isNull := n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 	switch {
-	case t.Kind() == reflect.Struct && t != reflect.TypeOf(Duration(0)):
+	case t == reflect.TypeOf(Duration(0)):
+		if n.Kind != yaml.ScalarNode {
+			return bad("must be a duration such as 7d, 36h or 90s")
+		}
+		if _, err := ParseDuration(n.Value); err != nil {
+			return bad("%v", err)
+		}
+	case t.Kind() == reflect.Struct:
+		if isNull {
+			return true
+		}
 		if n.Kind != yaml.MappingNode {
-			return // the decoder names the type mismatch
+			return bad("must be a mapping of keys to values, not %s", describe(n))
 		}
 		fields := yamlFields(t)
+		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
+			k, v := n.Content[i], n.Content[i+1]
 			p := join(path, k.Value)
 			f, ok := fields[k.Value]
 			if !ok {
 				*errs = append(*errs, &Error{File: file, Line: k.Line, Key: p, Msg: "unknown key" + suggest(k.Value, fields)})
 				continue
 			}
-			checkKeys(n.Content[i+1], f.Type, p, file, errs)
+			if checkKeys(v, f.Type, p, file, errs) {
+				kept = append(kept, k, v)
+			}
 		}
-	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		n.Content = kept
+	case t.Kind() == reflect.Slice:
+		if isNull {
+			return true
+		}
+		if n.Kind != yaml.SequenceNode {
+			return bad("must be a list, not %s", describe(n))
+		}
+		kept := n.Content[:0]
 		for i, item := range n.Content {
-			checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), file, errs)
+			if checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), file, errs) {
+				kept = append(kept, item)
+			}
 		}
-	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		n.Content = kept
+	case t.Kind() == reflect.Map:
+		if isNull {
+			return true
+		}
+		if n.Kind != yaml.MappingNode {
+			return bad("must be a mapping, not %s", describe(n))
+		}
+		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			checkKeys(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), file, errs)
+			if checkKeys(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), file, errs) {
+				kept = append(kept, n.Content[i], n.Content[i+1])
+			}
+		}
+		n.Content = kept
+	case t.Kind() == reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			return bad("must be true or false, not %s", describe(n))
+		}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			return bad("must be a whole number, not %s", describe(n))
+		}
+	case t.Kind() == reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return bad("must be a single value, not %s", describe(n))
 		}
 	}
+	return true
+}
+
+// describe names a YAML value for an error message.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	return fmt.Sprintf("%q", n.Value)
 }
 
 func yamlFields(t reflect.Type) map[string]reflect.StructField {
