@@ -92,6 +92,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 		stdoutTTY:  isTerminal(stdout),
 		stderrTTY:  isTerminal(stderr),
 	}
+	return mainDeps(d, args)
+}
+
+// mainDeps is Main with its dependencies built, so tests can pretend to be
+// on a terminal.
+func mainDeps(d *deps, args []string) int {
+	stdin, stdout, stderr := d.stdin, d.stdout, d.stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -250,18 +257,9 @@ func (d *deps) setup(cmd *cobra.Command) error {
 	if d.configPath == "" {
 		d.configPath = d.getenv("AFTERMATH_CONFIG")
 	}
-	level := slog.LevelInfo
-	if d.verbose {
-		level = slog.LevelDebug
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch d.logFormat {
-	case "text":
-		d.log = slog.New(slog.NewTextHandler(d.stderr, opts))
-	case "json":
-		d.log = slog.New(slog.NewJSONHandler(d.stderr, opts))
-	default:
+	if d.logFormat != "text" && d.logFormat != "json" {
 		return usagef("--log-format must be text or json, not %q", d.logFormat)
 	}
+	d.log = newLogger(d, d.stderr)
 	return nil
 }

@@ -118,6 +118,7 @@ func ingestExport(ctx context.Context, d *deps, db *warehouse.DB, cfg *config.Co
 		fmt.Fprintf(d.stderr, "ingest run %d %s: %d of %d channels selected, %d stored; %d files read, %d skipped; messages: %d read, %d new, %d updated, %d skipped; %d users\n",
 			res.RunID, res.Status, c.ChannelsSelected, c.ChannelsTotal, c.ChannelsDone,
 			c.FilesRead, c.FilesSkipped, c.MessagesRead, c.MessagesNew, c.MessagesUpdated, c.MessagesSkipped, c.Users)
+		err = checkSelected(c, err)
 	}
 	return res, err
 }

@@ -55,9 +55,6 @@ func runPublish(ctx context.Context, d *deps, opts *publishOptions) error {
 		}
 		return w.close(err)
 	}
-	res, err := w.publish(ctx)
-	if err == nil {
-		fmt.Fprintf(d.stderr, "snapshot published: %s (%d bytes)\n", res.Path, res.Bytes)
-	}
+	_, err = w.publish(ctx)
 	return w.close(err)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -148,6 +147,7 @@ func ingestSlack(ctx context.Context, d *deps, db *warehouse.DB, so ingest.Slack
 	bar.finish()
 	if res != nil {
 		printSlackSummary(d.stderr, res)
+		err = checkSelected(res.Counts, err)
 	}
 	return res, err
 }
@@ -190,20 +190,6 @@ func parseSince(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, usagef("--since %q: want a date (2026-01-31) or an RFC 3339 time (2026-01-31T09:00:00Z)", s)
-}
-
-// newLogger is the run's logger writing through w (the progress bar,
-// which clears its line before each record).
-func newLogger(d *deps, w io.Writer) *slog.Logger {
-	level := slog.LevelInfo
-	if d.verbose {
-		level = slog.LevelDebug
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if d.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // progressBar is one status line on a terminal, redrawn in place. A nil

@@ -85,7 +85,8 @@ func (w *writer) publish(ctx context.Context) (snapshot.Result, error) {
 	if err != nil {
 		return res, err
 	}
-	w.d.log.Info("snapshot published", "path", res.Path, "bytes", res.Bytes, "elapsed_ms", res.Elapsed.Milliseconds())
+	fmt.Fprintf(w.d.stderr, "snapshot published: %s (%d bytes)\n", res.Path, res.Bytes)
+	w.d.log.Info("snapshot published", "path", res.Path, "bytes", res.Bytes, "elapsed", res.Elapsed)
 	return res, nil
 }
 
