@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"time"
 	"os"
 	"path/filepath"
 	"slices"
@@ -78,18 +81,30 @@ func runRun(ctx context.Context, d *deps, opts *runOptions) error {
 		Partial: func(err error) bool { return errors.Is(err, ingest.ErrPartial) },
 	})
 	code := exitCode(res.Err)
-	runID, recErr := nightly.Record(context.WithoutCancel(ctx), w.db.DB, res, code)
-	runErr := w.close(errors.Join(res.Err, recErr))
-	if recErr != nil && code == exitOK {
-		code = exitFailure
+	rctx := context.WithoutCancel(ctx)
+	runID, recErr := nightly.Record(rctx, w.db.DB, res, code)
+	lastSuccess, lsErr := nightly.LastSuccess(rctx, w.db.DB)
+	runErr := w.close(errors.Join(res.Err, recErr, lsErr))
+	if runErr != nil && code == exitOK {
+		code = exitCode(runErr)
 	}
-	if runErr == nil && recErr == nil {
-		d.log.Info("run finished", "run_id", runID, "status", res.Status(), "elapsed_ms", res.Finished.Sub(res.Started).Milliseconds())
-	}
-	if err := writeRunOutputs(d, cfg, opts, res, runID, code); err != nil {
+	fmt.Fprintf(d.stderr, "run %d %s in %s: %s\n", runID, res.Status(), res.Finished.Sub(res.Started).Round(time.Millisecond), stepLine(res))
+	d.log.Info("run finished", "run_id", runID, "status", res.Status(), "exit_code", code, "elapsed", res.Finished.Sub(res.Started))
+	sum := summarizeRun(res, runID, code, cfg.SnapshotPath(d.dbPath), lastSuccess)
+	if err := writeRunOutputs(cfg, opts, sum); err != nil {
 		return errors.Join(runErr, err)
 	}
 	return runErr
+}
+
+// stepLine is the run's steps for the human summary: ingest ok, transform
+// failed, ...
+func stepLine(res *nightly.Result) string {
+	parts := make([]string, len(res.Steps))
+	for i, s := range res.Steps {
+		parts[i] = s.Name + " " + s.Status
+	}
+	return strings.Join(parts, ", ")
 }
 
 // nightlySteps takes the lock, opens the warehouse and lists the steps.

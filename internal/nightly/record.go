@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
@@ -71,4 +72,18 @@ func Record(ctx context.Context, db *sql.DB, res *Result, exitCode int) (int64, 
 		return 0, fmt.Errorf("record run: %w", err)
 	}
 	return id, nil
+}
+
+// LastSuccess is when the latest ok or partial run finished, or nil when
+// none has.
+func LastSuccess(ctx context.Context, db *sql.DB) (*time.Time, error) {
+	var t sql.NullTime
+	if err := db.QueryRowContext(ctx, `SELECT max(finished_at) FROM runs WHERE status IN ('ok', 'partial')`).Scan(&t); err != nil {
+		return nil, fmt.Errorf("last successful run: %w", err)
+	}
+	if !t.Valid {
+		return nil, nil
+	}
+	u := t.Time.UTC()
+	return &u, nil
 }
