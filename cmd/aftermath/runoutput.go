@@ -107,7 +107,9 @@ func promText(s runSummary) []byte {
 			fmt.Fprintf(&b, "%s%s\n", name, smp)
 		}
 	}
-	num := func(v float64) string { return " " + strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", v), "0"), ".") }
+	num := func(v float64) string {
+		return " " + strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", v), "0"), ".")
+	}
 	ok := 0.0
 	if s.Status != nightly.StatusFailed {
 		ok = 1
