@@ -80,7 +80,11 @@ func (w *writer) publish(ctx context.Context) (snapshot.Result, error) {
 	res, err := snapshot.Publish(ctx, w.db.DB, dest, snapshot.Options{
 		Keep:    w.cfg.Publish.Keep,
 		Now:     w.d.now,
-		Replace: snapshot.PrivacyColumns(w.cfg.Privacy.RedactText, w.cfg.Privacy.RedactMode == "drop", w.cfg.Privacy.PseudonymizeUsers),
+		Privacy: snapshot.Privacy{
+			RedactText:        w.cfg.Privacy.RedactText,
+			Drop:              w.cfg.Privacy.RedactMode == "drop",
+			PseudonymizeUsers: w.cfg.Privacy.PseudonymizeUsers,
+		},
 	})
 	if err != nil {
 		return res, err

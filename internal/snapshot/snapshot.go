@@ -16,6 +16,8 @@ package snapshot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -37,10 +39,12 @@ type Options struct {
 	Keep int
 	// Now stamps the history entry.
 	Now func() time.Time
+	// Privacy says what the snapshot leaves out.
+	Privacy Privacy
 	// Replace maps "table.column" to an SQL expression over that column
 	// (written as the bare column name) whose value the snapshot stores
-	// instead; see Privacy. The expressions come from code, never from
-	// users.
+	// instead, on top of Privacy's. The expressions come from code, never
+	// from users.
 	Replace map[string]string
 }
 
@@ -79,7 +83,7 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
 	defer conn.Close()
-	if err := copyInto(ctx, conn, tmp, opts.Replace); err != nil {
+	if err := copyInto(ctx, conn, tmp, opts.Privacy, opts.Replace, opts.Now()); err != nil {
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
 	if err := syncFile(tmp); err != nil {
@@ -111,10 +115,19 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 }
 
 // copyInto writes the connection's database into a new file at path.
-func copyInto(ctx context.Context, conn *sql.Conn, path string, replace map[string]string) (err error) {
+func copyInto(ctx context.Context, conn *sql.Conn, path string, privacy Privacy, extra map[string]string, now time.Time) (err error) {
 	var live string
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&live); err != nil {
 		return err
+	}
+	replace := privacy.replacements(live)
+	for k, v := range extra {
+		replace[k] = v
+	}
+	if privacy.PseudonymizeUsers {
+		if err := ensureKey(ctx, conn, now); err != nil {
+			return err
+		}
 	}
 	// ATTACH takes no parameters: the path is quoted as a string literal.
 	if _, err := conn.ExecContext(ctx, "ATTACH "+quoteLiteral(path)+" AS "+stageName); err != nil {
@@ -128,7 +141,7 @@ func copyInto(ctx context.Context, conn *sql.Conn, path string, replace map[stri
 			}
 		}
 	}()
-	if len(replace) == 0 {
+	if len(replace) == 0 && !privacy.On() && !hasKey(ctx, conn) {
 		if _, err := conn.ExecContext(ctx, "COPY FROM DATABASE "+quoteIdent(live)+" TO "+stageName); err != nil {
 			return fmt.Errorf("copy database: %w", err)
 		}
@@ -183,6 +196,9 @@ func copyReplacing(ctx context.Context, conn *sql.Conn, live string, replace map
 		return fmt.Errorf("list tables: %w", err)
 	}
 	for _, t := range tables {
+		if t.name == keyTable {
+			continue // the pseudonym key never leaves the working warehouse
+		}
 		exprs := make([]string, len(t.cols))
 		for i, c := range t.cols {
 			exprs[i] = quoteIdent(c)
@@ -195,6 +211,33 @@ func copyReplacing(ctx context.Context, conn *sql.Conn, live string, replace map
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("copy %s: %w", t.name, err)
 		}
+	}
+	return nil
+}
+
+// hasKey reports whether the working warehouse holds a pseudonym key, which
+// a plain COPY FROM DATABASE would publish.
+func hasKey(ctx context.Context, conn *sql.Conn) bool {
+	var n int
+	err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+keyTable).Scan(&n)
+	return err == nil && n > 0
+}
+
+// ensureKey makes the pseudonym key on first use.
+func ensureKey(ctx context.Context, conn *sql.Conn, now time.Time) error {
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+keyTable).Scan(&n); err != nil {
+		return fmt.Errorf("pseudonym key: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return fmt.Errorf("pseudonym key: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO `+keyTable+` VALUES (?, ?)`, hex.EncodeToString(buf), now); err != nil {
+		return fmt.Errorf("pseudonym key: %w", err)
 	}
 	return nil
 }

@@ -46,3 +46,14 @@ COMMENT ON COLUMN run_steps.finished_at IS 'When the step ended (UTC).';
 COMMENT ON COLUMN run_steps.duration_ms IS 'Wall time of the step, in milliseconds.';
 COMMENT ON COLUMN run_steps.counts IS 'The step''s figures by name: messages_new, api_calls, rate_limited, incidents, snapshot_bytes, ...';
 COMMENT ON COLUMN run_steps.error IS 'The step''s error or skip reason, or NULL.';
+
+-- The key of the snapshot's user pseudonyms (privacy.pseudonymize_users). It
+-- stays in the working warehouse: the published snapshot never holds it, so
+-- a pseudonym cannot be turned back into a user ID by hashing known IDs.
+CREATE TABLE snapshot_key (
+	key        VARCHAR NOT NULL,
+	created_at TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE snapshot_key IS 'Secret key of the user pseudonyms in published snapshots (privacy.pseudonymize_users); one row, made on first use, never published.';
+COMMENT ON COLUMN snapshot_key.key IS 'Random key mixed into each pseudonym''s hash; stable, so pseudonyms are the same every night.';
+COMMENT ON COLUMN snapshot_key.created_at IS 'When the key was made (UTC).';
