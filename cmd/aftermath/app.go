@@ -238,6 +238,7 @@ Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
 		newTransformCmd(d),
 		newRunCmd(d),
 		newPublishCmd(d),
+		newExportCmd(d),
 		newQueryCmd(d),
 		newSchemaCmd(d),
 		newConfigCmd(d),
