@@ -7,10 +7,10 @@
 SELECT
 	e.incident_id,
 	e.kind,
-	e."at",
+	e.occurred_at,
 	e.rule,
 	e.message_ts,
 	e.evidence
 FROM incident_events AS e
 JOIN incidents AS i USING (incident_id)
-ORDER BY i.started_at DESC, e.incident_id, e."at", e.kind;
+ORDER BY i.started_at DESC, e.incident_id, e.occurred_at, e.kind;

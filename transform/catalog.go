@@ -1,3 +1,5 @@
+// Timelines (stage 3): the service catalog an incident's service is
+// looked up in.
 package transform
 
 import (

@@ -1,3 +1,5 @@
+// Enrichment (stage 4): the regression-test check of fix links against
+// local clones, with the git command.
 package transform
 
 import (

@@ -1,3 +1,5 @@
+// Enrichment (stage 4): the links posted in an incident (fix pull requests
+// and commits, postmortems, tickets), extracted during assembly.
 package transform
 
 import (

@@ -5,7 +5,7 @@
 -- (title, text, pretext, "field: value" pairs; fallback when nothing else).
 -- $1 is the list of channel IDs; $2 and $3, when not NULL, bound the
 -- thread keys read (a shared channel is read in slices of threads).
--- transform.go appends the ORDER BY: by channel and time, or, for shared
+-- units.go appends the ORDER BY: by channel and time, or, for shared
 -- channels, thread by thread.
 SELECT
 	m.channel_id,

@@ -1,3 +1,5 @@
+// Enrichment (stage 4): recurrences, incidents of the same service and
+// failure signature within the recurrence window.
 package transform
 
 import (

@@ -46,8 +46,8 @@ func TestStyles(t *testing.T) {
 			for _, q := range []struct{ name, sql string }{
 				{"incidents", `SELECT incident_id, kind, title, severity, severity_label, service, status, detection_source,
 					excluded, exclusion_reason, regression_test, participants, message_count FROM incidents ORDER BY incident_id`},
-				{"incident_events", `SELECT incident_id, kind, "at"::VARCHAR, message_ts, rule, evidence FROM incident_events
-					ORDER BY incident_id, "at", kind`},
+				{"incident_events", `SELECT incident_id, kind, occurred_at::VARCHAR, message_ts, rule, evidence FROM incident_events
+					ORDER BY incident_id, occurred_at, kind`},
 				{"incident_links", `SELECT incident_id, kind, url, check_result FROM incident_links ORDER BY ALL`},
 				{"data_quality", `SELECT coalesce(incident_id, channel_id), problem, detail FROM data_quality ORDER BY ALL`},
 			} {

@@ -1,3 +1,5 @@
+// Timelines (stage 3): stated times ("impact started at 14:02 UTC") read
+// into instants.
 package transform
 
 import (

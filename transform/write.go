@@ -1,3 +1,6 @@
+// Stage 5, write: every derived table replaced in one transaction, with
+// the run recorded in transform_runs, so a kill leaves the previous
+// derived layer intact and a rerun gives the same tables.
 package transform
 
 import (
@@ -305,7 +308,7 @@ func qualityRows(b *build, emit func(...driver.Value) error) error {
 		}
 	}
 	for _, n := range b.notIncidents {
-		if err := emit(nil, n.channel.id, "not_an_incident", fmt.Sprintf("#%s matches the incident channel patterns but has %s", n.channel.name, n.detail)); err != nil {
+		if err := emit(nil, n.channel.id, n.problem, n.detail); err != nil {
 			return err
 		}
 	}

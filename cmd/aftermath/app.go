@@ -20,6 +20,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/lock"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/reports"
 )
 
 // Exit codes, as SPEC §2 fixes them.
@@ -50,10 +51,6 @@ type deps struct {
 	logFormat  string
 	verbose    bool
 	log        *slog.Logger
-
-	// reporter is the report stage for `aftermath run`; nil until the
-	// reports package is wired in.
-	reporter weeklyReporter
 }
 
 // config loads the configuration named by --config or $AFTERMATH_CONFIG.
@@ -132,8 +129,10 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, ingest.ErrNotExport):
 		return exitUsage
-	case errors.Is(err, ingest.ErrAuth):
+	case errors.Is(err, ingest.ErrAuth), errors.Is(err, reports.ErrSlackAuth):
 		return exitAuth
+	case errors.Is(err, reports.ErrUsage):
+		return exitUsage
 	case errors.Is(err, ingest.ErrPartial):
 		return exitPartial
 	}
@@ -239,6 +238,7 @@ Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
 		newRunCmd(d),
 		newPublishCmd(d),
 		newExportCmd(d),
+		newReportCmd(d),
 		newQueryCmd(d),
 		newSchemaCmd(d),
 		newConfigCmd(d),

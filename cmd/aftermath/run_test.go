@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,6 +54,43 @@ func newRunFixture(t *testing.T, incidents int) runFixture {
 
 func (f runFixture) run(db string, args ...string) *exec.Cmd {
 	return aftermathCmd(append([]string{"--db", db, "--config", f.cfg, "run"}, args...)...)
+}
+
+// withReports is f with its reports written into dir (a folder of its own
+// per warehouse).
+func (f runFixture) withReports(t *testing.T, dir string) runFixture {
+	t.Helper()
+	b, err := os.ReadFile(f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Replace(string(b), "publish:\n", "publish:\n  reports: "+dir+"\n", 1)
+	cfg := filepath.Join(f.dir, filepath.Base(dir)+".yaml")
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return runFixture{dir: f.dir, cfg: cfg}
+}
+
+// reportFiles reads every report file under dir, with times of day masked:
+// a report says when it was generated and as of when its data is.
+func reportFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	generated := regexp.MustCompile(`\d{4}-\d\d-\d\d[T ]\d\d:\d\d[:0-9.]*Z?`)
+	err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(dir, path)
+		out[rel] = generated.ReplaceAllString(string(b), "<time>")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // tableSums checksums every table the run writes, without the columns that
@@ -105,7 +143,9 @@ func TestKilledRunResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills a subprocess several times")
 	}
-	f := newRunFixture(t, 40)
+	base := newRunFixture(t, 40)
+	cleanReports, killedReports := filepath.Join(base.dir, "reports-clean"), filepath.Join(base.dir, "reports-killed")
+	f := base.withReports(t, cleanReports)
 	clean := filepath.Join(t.TempDir(), "clean.duckdb")
 	start := time.Now()
 	if out, err := f.run(clean).CombinedOutput(); err != nil {
@@ -113,6 +153,11 @@ func TestKilledRunResumes(t *testing.T) {
 	}
 	full := time.Since(start)
 	want := tableSums(t, clean)
+	wantReports := reportFiles(t, cleanReports)
+	if len(wantReports) < 4 {
+		t.Fatalf("the clean run wrote %d report files; want a week's report and the index", len(wantReports))
+	}
+	f = base.withReports(t, killedReports)
 	if diff := cmp.Diff(want, tableSums(t, strings.TrimSuffix(clean, ".duckdb")+".snapshot.duckdb")); diff != "" {
 		t.Fatalf("the clean run's snapshot differs from its warehouse:\n%s", diff)
 	}
@@ -142,6 +187,9 @@ func TestKilledRunResumes(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, tableSums(t, snap)); diff != "" {
 		t.Errorf("after kills and a rerun the snapshot differs from a clean run (-clean +killed):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantReports, reportFiles(t, killedReports)); diff != "" {
+		t.Errorf("after kills and a rerun the reports differ from a clean run's (-clean +killed):\n%s", diff)
 	}
 }
 
@@ -188,7 +236,7 @@ func TestConcurrentRuns(t *testing.T) {
 	defer wdb.Close()
 	got := warehouse.Rows(t, wdb.DB, `SELECT r.status, r.exit_code, string_agg(s.step || '=' || s.status, ' ' ORDER BY s.position)
 		FROM runs r JOIN run_steps s USING (run_id) GROUP BY ALL`)
-	wantRows := []string{"ok | 0 | ingest=ok transform=ok report=disabled publish=ok"}
+	wantRows := []string{"ok | 0 | ingest=ok transform=ok report=ok publish=ok"}
 	if diff := cmp.Diff(wantRows, got); diff != "" {
 		t.Errorf("runs (-want +got):\n%s", diff)
 	}

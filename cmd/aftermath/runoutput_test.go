@@ -46,7 +46,7 @@ func TestRunSummaryAndMetrics(t *testing.T) {
 	for _, st := range s.Steps {
 		steps = append(steps, st.Name+"="+st.Status)
 	}
-	if got, want := strings.Join(steps, " "), "ingest=failed transform=skipped report=disabled publish=skipped"; got != want {
+	if got, want := strings.Join(steps, " "), "ingest=failed transform=skipped report=skipped publish=skipped"; got != want {
 		t.Errorf("summary steps = %s; want %s", got, want)
 	}
 	prom, err := os.ReadFile(metrics)

@@ -5,28 +5,21 @@ import (
 
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/nightly"
-	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/reports"
 )
 
-// weeklyReporter writes the weekly report of db into dir. It is the seam
-// for the report stage (package reports, branch report): until that package
-// is merged, deps.reporter is nil and the run's report step says so and
-// is recorded as disabled.
-type weeklyReporter interface {
-	WriteReport(ctx context.Context, db *warehouse.DB, cfg *config.Config, dir string) (nightly.Counts, error)
-}
-
+// reportStep writes the weekly report (the last complete week) into
+// publish.reports, as `aftermath report` does.
 func reportStep(d *deps, w *writer, cfg *config.Config) nightly.Step {
-	step := nightly.Step{Name: "report", Needs: []string{"transform"}, Disabled: !cfg.Run.Report}
-	if d.reporter == nil {
-		if cfg.Run.Report {
-			d.log.Warn("this aftermath has no report stage yet; the run's report step is disabled")
-		}
-		step.Disabled = true
-		return step
-	}
-	step.Run = func(ctx context.Context) (nightly.Counts, error) {
-		return d.reporter.WriteReport(ctx, w.db, cfg, cfg.Path(cfg.Publish.Reports))
-	}
-	return step
+	return nightly.Step{Name: "report", Needs: []string{"transform"}, Disabled: !cfg.Run.Report,
+		Run: func(ctx context.Context) (nightly.Counts, error) {
+			ro := reports.OptionsFrom(cfg)
+			ro.Out, ro.Now, ro.Log = cfg.Path(cfg.Publish.Reports), d.now, d.log
+			res, err := reports.Run(ctx, w.db.DB, ro)
+			if err != nil {
+				return nil, err
+			}
+			d.log.Info("report written", "week", res.Label, "dir", res.Dir, "incidents", res.Report.Headline.Incidents)
+			return nightly.Counts{"report_files": int64(len(res.Files)), "report_incidents": int64(res.Report.Headline.Incidents)}, nil
+		}}
 }

@@ -44,6 +44,7 @@ type Config struct {
 	Run         Run       `yaml:"run"`
 	Publish     Publish   `yaml:"publish"`
 	Privacy     Privacy   `yaml:"privacy"`
+	Report      Report    `yaml:"report"`
 
 	// Source names the file merged over the defaults, or DefaultsName.
 	Source string `yaml:"-"`
@@ -95,6 +96,32 @@ type Incidents struct {
 	PostmortemSeverities []string            `yaml:"postmortem_severities"`
 	RecurrenceWindow     Duration            `yaml:"recurrence_window"`
 	TestGlobs            []string            `yaml:"test_globs"`
+
+	// How transform reads bots' and people's words (issue 8).
+	// ArchiveResolves names the incident bots that close an incident only
+	// by archiving its channel (Netflix Dispatch): there, the archive is the
+	// resolution.
+	ArchiveResolves []string `yaml:"archive_resolves"`
+	// BotSeverities maps, per incident or alert bot (matched like
+	// incident_bots), the bot's own severity words to SEV0-SEV4; a bot's
+	// post is read with its table before the shared severities.
+	BotSeverities map[string]map[string]string `yaml:"bot_severities"`
+	// OtherTimes are RE2 patterns of sentences about another time or
+	// another incident ("when we rolled back in March"): a person's
+	// lifecycle words in such a sentence set nothing.
+	OtherTimes []string `yaml:"other_times"`
+}
+
+// Report tunes the weekly report's statistics and presentation.
+type Report struct {
+	MinN               int                `yaml:"min_n"`
+	TargetShare        map[string]float64 `yaml:"target_share"`
+	BaselineWeeks      int                `yaml:"baseline_weeks"`
+	TrendWeeks         int                `yaml:"trend_weeks"`
+	BootstrapResamples int                `yaml:"bootstrap_resamples"`
+	Confidence         float64            `yaml:"confidence"`
+	WorkingHours       string             `yaml:"working_hours"`
+	Title              string             `yaml:"title"`
 }
 
 // Run configures the nightly job, `aftermath run`: which steps run and
@@ -166,7 +193,10 @@ type Rule struct {
 	Keywords []string `yaml:"keywords,omitempty"`
 	Pattern  string   `yaml:"pattern"`
 	Unless   string   `yaml:"unless,omitempty"`
-	Within   Duration `yaml:"within,omitempty"`
+	// UnlessSentence, matched against the sentence that holds the match
+	// only, rejects it ("not resolved yet", "resolved?").
+	UnlessSentence string   `yaml:"unless_sentence,omitempty"`
+	Within         Duration `yaml:"within,omitempty"`
 }
 
 // On reports whether the rule is enabled (the default).
@@ -675,7 +705,39 @@ func (c *Config) validate(at locator) Errors {
 	if c.Privacy.RedactMode != "hash" && c.Privacy.RedactMode != "drop" {
 		bad("privacy.redact_mode", "must be hash or drop, not %q", c.Privacy.RedactMode)
 	}
+	c.validateReport(bad)
 	return errs
+}
+
+var workingHours = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$`)
+
+func (c *Config) validateReport(bad func(key, format string, args ...any)) {
+	r := c.Report
+	if r.MinN < 1 {
+		bad("report.min_n", "must be at least 1, not %d", r.MinN)
+	}
+	for sev, v := range r.TargetShare {
+		if !slices.Contains(Severities, sev) {
+			bad("report.target_share."+sev, "unknown severity (use %s)", strings.Join(Severities, ", "))
+		} else if v <= 0 || v > 1 {
+			bad("report.target_share."+sev, "must be a share in (0, 1], not %g", v)
+		}
+	}
+	if r.BaselineWeeks < 1 || r.BaselineWeeks > 104 {
+		bad("report.baseline_weeks", "must be between 1 and 104, not %d", r.BaselineWeeks)
+	}
+	if r.TrendWeeks < 2 || r.TrendWeeks > 104 {
+		bad("report.trend_weeks", "must be between 2 and 104, not %d", r.TrendWeeks)
+	}
+	if r.BootstrapResamples < 100 || r.BootstrapResamples > 100000 {
+		bad("report.bootstrap_resamples", "must be between 100 and 100000, not %d", r.BootstrapResamples)
+	}
+	if r.Confidence <= 0.5 || r.Confidence >= 1 {
+		bad("report.confidence", "must be between 0.5 and 1 (e.g. 0.95), not %g", r.Confidence)
+	}
+	if !workingHours.MatchString(r.WorkingHours) || r.WorkingHours[:5] >= r.WorkingHours[6:] {
+		bad("report.working_hours", "%q is not a range of local times such as 09:00-18:00", r.WorkingHours)
+	}
 }
 
 func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
@@ -716,6 +778,18 @@ func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
 			bad(key+".name", "service %q is listed twice", s.Name)
 		}
 		seen[s.Name] = true
+	}
+	for bot, table := range in.BotSeverities {
+		for label, sev := range table {
+			if !slices.Contains(Severities, sev) {
+				bad("incidents.bot_severities."+bot+"."+label, "unknown severity %q (use %s)", sev, strings.Join(Severities, ", "))
+			}
+		}
+	}
+	for i, p := range in.OtherTimes {
+		if _, err := regexp.Compile(p); err != nil {
+			bad(fmt.Sprintf("incidents.other_times[%d]", i), "invalid pattern: %v", err)
+		}
 	}
 	for i, g := range in.TestGlobs {
 		if _, err := path.Match(strings.TrimSuffix(g, "/"), "x"); err != nil || g == "" {
@@ -768,6 +842,11 @@ func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
 		if r.Unless != "" {
 			if _, err := regexp.Compile(r.Unless); err != nil {
 				bad(key+".unless", "invalid regular expression: %v", errors.Unwrap(err))
+			}
+		}
+		if r.UnlessSentence != "" {
+			if _, err := regexp.Compile(r.UnlessSentence); err != nil {
+				bad(key+".unless_sentence", "invalid regular expression: %v", errors.Unwrap(err))
 			}
 		}
 		for j, k := range r.Keywords {

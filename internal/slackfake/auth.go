@@ -54,6 +54,10 @@ func (s *Server) neededScopes(q *request) []string {
 		return []string{"channels:join"}
 	case "users.list":
 		return []string{"users:read"}
+	case "chat.postMessage":
+		return []string{"chat:write"}
+	case "files.getUploadURLExternal", "files.completeUploadExternal":
+		return []string{"files:write"}
 	}
 	return nil
 }

@@ -45,8 +45,8 @@ func TestAuthErrors(t *testing.T) {
 	if r := f.get(t, "conversations.list", url.Values{"token": {testToken}}); !r.decode(t).OK {
 		t.Errorf("GET list?token= = %s; want ok", r.body)
 	}
-	if r := f.call(t, "chat.postMessage", testToken, nil); r.decode(t).Error != "unknown_method" {
-		t.Errorf("chat.postMessage = %s; want unknown_method", r.body)
+	if r := f.call(t, "chat.scheduleMessage", testToken, nil); r.decode(t).Error != "unknown_method" {
+		t.Errorf("chat.scheduleMessage = %s; want unknown_method", r.body)
 	}
 }
 

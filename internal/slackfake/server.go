@@ -35,6 +35,7 @@ type Server struct {
 	rng         *rand.Rand
 	stats       Stats
 	logger      *slog.Logger
+	files       fileStore // uploads and posted messages (files.go)
 }
 
 // Option configures a Server at construction; most have a setter of the
@@ -46,6 +47,7 @@ type Option func(*Server)
 var DefaultScopes = []string{
 	"channels:history", "channels:join", "channels:read",
 	"groups:history", "groups:read", "users:read",
+	"chat:write", "files:write",
 }
 
 // New returns a server over ws. By default it accepts any non-empty token,
@@ -165,6 +167,7 @@ type request struct {
 	params url.Values
 	token  string
 	ctx    context.Context
+	host   string // the Host the client reached, for URLs the fake hands out
 }
 
 func (q *request) get(name string) string { return strings.TrimSpace(q.params.Get(name)) }
@@ -194,13 +197,17 @@ var handlers = map[string]handler{
 // the token argument.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if strings.HasPrefix(r.URL.Path, uploadPath) {
+		s.serveUpload(w, r)
+		return
+	}
 	method := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/"), "api/")
 	var rep *reply
 	if err := r.ParseForm(); err != nil {
 		e := errReply("invalid_form_data")
 		rep = &e
 	} else {
-		rep = s.serve(w, &request{method: method, params: r.Form, token: tokenOf(r), ctx: r.Context()})
+		rep = s.serve(w, &request{method: method, params: r.Form, token: tokenOf(r), ctx: r.Context(), host: r.Host})
 	}
 	status := 0 // connection dropped
 	if rep != nil {

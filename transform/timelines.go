@@ -1,7 +1,13 @@
+// Stage 3, timelines: one incident from one unit's signals. For every
+// lifecycle timestamp one signal (or a named fallback) is chosen and kept as
+// its evidence; title, severity, service, exclusion and detection source
+// are read the same way.
 package transform
 
 import (
 	"fmt"
+
+	"github.com/aftermath-dev/aftermath/internal/config"
 	"regexp"
 	"sort"
 	"strings"
@@ -126,6 +132,14 @@ func first(sigs []signal, kind string) *signal {
 		return l[0]
 	}
 	return nil
+}
+
+func newAssembler(cfg *config.Config, asOf time.Time) *assembler {
+	return &assembler{
+		cfg:        &assemblerConfig{asOf: asOf},
+		catalog:    newCatalog(cfg.Incidents.Services),
+		severities: severityLabels(cfg.Incidents.Severities),
+	}
 }
 
 // assembler turns a unit's messages into an incident.
@@ -556,4 +570,15 @@ func checkOrder(inc *incident) {
 		}
 		prev = e
 	}
+}
+
+func severityLabels(sev map[string][]string) map[string]string {
+	out := map[string]string{}
+	for s, labels := range sev {
+		out[normLabel(s)] = s
+		for _, l := range labels {
+			out[normLabel(l)] = s
+		}
+	}
+	return out
 }

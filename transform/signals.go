@@ -1,3 +1,6 @@
+// Stage 2, signals: who wrote each message (class) and what the
+// recognisers of the configuration read in it. A signal is one match: an
+// event kind, the message, the rule, the captured value and the words.
 package transform
 
 import (
@@ -40,8 +43,10 @@ type rule struct {
 	keywords []string
 	pattern  *regexp.Regexp
 	unless   *regexp.Regexp
-	within   time.Duration
-	slash    bool // the pattern reads slash commands
+	// unlessSentence rejects a match by the sentence that holds it.
+	unlessSentence *regexp.Regexp
+	within         time.Duration
+	slash          bool // the pattern reads slash commands
 }
 
 // classifier runs the recognisers over messages.
@@ -49,6 +54,9 @@ type classifier struct {
 	rules        []rule
 	alertBots    []string
 	incidentBots []string
+	// otherTimes are sentences about another time or incident: a person's
+	// lifecycle words in one set nothing.
+	otherTimes []*regexp.Regexp
 }
 
 func newClassifier(cfg *config.Config) (*classifier, error) {
@@ -70,8 +78,20 @@ func newClassifier(cfg *config.Config) (*classifier, error) {
 				return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
 			}
 		}
+		if r.UnlessSentence != "" {
+			if cr.unlessSentence, err = regexp.Compile(r.UnlessSentence); err != nil {
+				return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
+			}
+		}
 		cr.slash = strings.Contains(r.Pattern, "^/")
 		c.rules = append(c.rules, cr)
+	}
+	for i, p := range cfg.Incidents.OtherTimes {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("incidents.other_times[%d]: %w", i, err)
+		}
+		c.otherTimes = append(c.otherTimes, re)
 	}
 	return c, nil
 }
@@ -175,6 +195,13 @@ func (c *classifier) classify(m *message) []signal {
 		if r.unless != nil && r.unless.MatchString(m.content) {
 			continue
 		}
+		sentence := sentenceAround(m.content, loc[0], loc[1])
+		if r.unlessSentence != nil && r.unlessSentence.MatchString(sentence) {
+			continue
+		}
+		if m.class == human && !r.slash && c.notNow(r, sentence) {
+			continue
+		}
 		value := ""
 		for gi, name := range r.pattern.SubexpNames() {
 			if strings.HasPrefix(name, "value") && loc[2*gi] >= 0 && loc[2*gi+1] > loc[2*gi] {
@@ -204,6 +231,57 @@ func (c *classifier) classify(m *message) []signal {
 		}
 	}
 	return out
+}
+
+// peopleLifecycle are the events a person's sentence can set only when it
+// speaks of this incident, now, as a statement.
+var peopleLifecycle = []string{"declared", "investigating", "mitigated", "resolved", "closed", "reopened", "impact_start"}
+
+// notNow reports whether a person's sentence cannot set r's lifecycle
+// events: it is a question, or it is about another time or incident.
+func (c *classifier) notNow(r *rule, sentence string) bool {
+	lifecycle := false
+	for _, e := range r.events {
+		lifecycle = lifecycle || slices.Contains(peopleLifecycle, e)
+	}
+	if !lifecycle {
+		return false
+	}
+	if strings.HasSuffix(strings.TrimSpace(sentence), "?") {
+		return true
+	}
+	for _, re := range c.otherTimes {
+		if re.MatchString(sentence) {
+			return true
+		}
+	}
+	return false
+}
+
+// sentenceAround widens s[i:j] to the sentence that holds it: from the end
+// of the previous sentence (". ", "! ", "? " or a line break) to the end of
+// its own, terminator included.
+func sentenceAround(s string, i, j int) string {
+	start := i
+	for start > 0 {
+		c := s[start-1]
+		if c == '\n' || (c == '.' || c == '!' || c == '?') && (s[start] == ' ' || s[start] == '\n') {
+			break
+		}
+		start--
+	}
+	end := max(j, start)
+	for end < len(s) {
+		c := s[end]
+		if c == '\n' {
+			break
+		}
+		end++
+		if (c == '.' || c == '!' || c == '?') && (end == len(s) || s[end] == ' ' || s[end] == '\n') {
+			break
+		}
+	}
+	return s[start:end]
 }
 
 // editedAlertRule names the detection of an alert post edited in place.
@@ -237,8 +315,11 @@ func clip(s string, n int) string {
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 var (
-	entity = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "*", "", "~", "")
-	emoji  = regexp.MustCompile(`:[a-z_][a-z0-9_+'-]*:\s?`)
+	entity = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "*", "", "~", "",
+		// A check mark is a resolution in people's shorthand: keep it
+		// when emoji codes are dropped.
+		":white_check_mark:", "✅", ":heavy_check_mark:", "✅", ":ballot_box_with_check:", "✅")
+	emoji = regexp.MustCompile(`:[a-z_][a-z0-9_+'-]*:\s?`)
 )
 
 // normalise prepares message content for matching: Slack's HTML entities

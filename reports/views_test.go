@@ -1,0 +1,59 @@
+package reports
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
+)
+
+// TestMetricViewsKeepTheir0004Figures recreates the 0004 views under old_
+// names next to the 0006 ones (one definition of the aggregates) and checks
+// that every 0004 column still holds the same figure for every group.
+func TestMetricViewsKeepTheir0004Figures(t *testing.T) {
+	db, _ := fixtureDB(t)
+	all, err := warehouse.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old string
+	for _, m := range all {
+		if m.Version == 4 {
+			old = m.SQL
+		}
+	}
+	views := []string{"km_time_to_resolve", "weekly_metrics", "severity_metrics", "service_metrics"}
+	comment := regexp.MustCompile(`(?m)^COMMENT ON .*$`)
+	for _, stmt := range strings.Split(comment.ReplaceAllString(old, ""), ";\n") {
+		stmt = strings.TrimSpace(stmt)
+		name := regexp.MustCompile(`^(?:--.*\n)*CREATE VIEW (\w+)`).FindStringSubmatch(stmt)
+		if name == nil || name[1] == "metric_settings" || name[1] == "incident_facts" {
+			continue
+		}
+		for _, v := range views {
+			stmt = regexp.MustCompile(`\b`+v+`\b`).ReplaceAllString(stmt, "old_"+v)
+		}
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("recreate 0004 view %s: %v", name[1], err)
+		}
+	}
+	for _, v := range views {
+		cols := warehouse.Rows(t, db.DB, `SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = ?`, "old_"+v)[0]
+		q := fmt.Sprintf(`SELECT count(*) FROM (SELECT %[1]s FROM %[2]s EXCEPT ALL SELECT %[1]s FROM old_%[2]s) UNION ALL
+			SELECT count(*) FROM (SELECT %[1]s FROM old_%[2]s EXCEPT ALL SELECT %[1]s FROM %[2]s) UNION ALL SELECT count(*) FROM %[2]s`, cols, v)
+		got := warehouse.Rows(t, db.DB, q)
+		if got[0] != "0" || got[1] != "0" {
+			t.Errorf("%s differs from its 0004 definition: %s rows only in the new view, %s only in the old", v, got[0], got[1])
+		}
+		if got[2] == "0" {
+			t.Errorf("%s is empty on the fixture", v)
+		}
+	}
+	// The service view now has what it lacked.
+	got := warehouse.Rows(t, db.DB, `SELECT count(*) FROM service_metrics WHERE tta_p90_s IS NOT NULL AND ttm_mean_s IS NOT NULL`)
+	if got[0] == "0" {
+		t.Errorf("service_metrics has no p90/mean for acknowledge and mitigate")
+	}
+}

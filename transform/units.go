@@ -1,0 +1,432 @@
+// Stage 1, units: which channels and threads can hold an incident, and
+// their messages read from the warehouse a bounded slice at a time. Each
+// message is classified (stage 2, signals.go) as it streams by, and each
+// unit, once read, is assembled into its incident (stage 3, timelines.go).
+package transform
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	_ "embed"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aftermath-dev/aftermath/internal/config"
+)
+
+//go:embed messages.sql
+var messagesSQL string
+
+// build accumulates incidents while messages stream by.
+type build struct {
+	cls          *classifier
+	asm          *assembler
+	channels     map[string]*channelInfo
+	order        []*channelInfo
+	patterns     []*regexp.Regexp
+	incidents    []*incident
+	notIncidents []notIncident
+	messages     int64
+	asOf         time.Time
+}
+
+type notIncident struct {
+	channel         *channelInfo
+	problem, detail string
+}
+
+func newBuild(cls *classifier, asm *assembler, chans []*channelInfo, asOf time.Time) *build {
+	b := &build{cls: cls, asm: asm, channels: map[string]*channelInfo{}, asOf: asOf}
+	for _, c := range chans {
+		b.channels[c.id] = c
+	}
+	b.order = chans
+	return b
+}
+
+// readUnits reads every unit: the incident channels in batches of whole
+// channels, then each shared channel in slices of whole threads, at most
+// perQuery messages at a time.
+func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) error {
+	var own, shared []*channelInfo
+	for _, c := range b.order {
+		if c.shared {
+			shared = append(shared, c)
+		} else {
+			own = append(own, c)
+		}
+	}
+	batches, err := channelBatches(ctx, conn, own, perQuery)
+	if err != nil {
+		return err
+	}
+	for _, batch := range batches {
+		if err := b.readBatch(ctx, conn, batch, false, nil, nil); err != nil {
+			return err
+		}
+	}
+	for _, c := range shared {
+		slices, err := threadSlices(ctx, conn, c.id, perQuery)
+		if err != nil {
+			return err
+		}
+		for _, sl := range slices {
+			if err := b.readBatch(ctx, conn, []string{c.id}, true, sl[0], sl[1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// loadChannels returns the channels transform reads: incident channels by
+// name (patterns and include, not exclude) and the shared channels.
+func loadChannels(ctx context.Context, conn *sql.Conn, cfg *config.Config) ([]*channelInfo, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT channel_id, name, coalesce(creator_id, ''), coalesce(topic, ''), created_at FROM channels ORDER BY channel_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read channels: %w", err)
+	}
+	defer rows.Close()
+	var out []*channelInfo
+	for rows.Next() {
+		c := &channelInfo{}
+		var created sql.NullTime
+		if err := rows.Scan(&c.id, &c.name, &c.creator, &c.topic, &created); err != nil {
+			return nil, fmt.Errorf("read channels: %w", err)
+		}
+		if created.Valid {
+			c.created = created.Time
+		}
+		ch := cfg.Channels
+		switch {
+		case slices.Contains(ch.Exclude, c.id) || slices.Contains(ch.Exclude, c.name):
+			continue
+		case slices.Contains(ch.Shared, c.name) || slices.Contains(ch.Shared, c.id):
+			c.shared = true
+		case slices.Contains(ch.Include, c.id) || slices.Contains(ch.Include, c.name):
+		default:
+			match := false
+			for _, re := range ch.Compiled() {
+				if re.MatchString(c.name) {
+					match = true
+					break
+				}
+			}
+			if !match {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// channelBatches groups the channels' IDs so each group holds at most max
+// messages (a channel with more is a group of its own).
+func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, max int) ([][]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT channel_id, count(*) FROM messages GROUP BY channel_id`)
+	if err != nil {
+		return nil, fmt.Errorf("count messages: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("count messages: %w", err)
+		}
+		counts[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count messages: %w", err)
+	}
+	var out [][]string
+	var cur []string
+	n := 0
+	for _, c := range chans {
+		if counts[c.id] == 0 {
+			continue
+		}
+		if len(cur) > 0 && n+counts[c.id] > max {
+			out, cur, n = append(out, cur), nil, 0
+		}
+		cur = append(cur, c.id)
+		n += counts[c.id]
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out, nil
+}
+
+// Orders of the messages query: channel by channel in time order, or, for
+// shared channels, thread by thread (a parent, then its replies).
+const (
+	byChannel = "\nORDER BY m.channel_id, m.posted_at, m.ts"
+	byThread  = "\nORDER BY m.channel_id, coalesce(m.thread_ts, m.ts), m.posted_at, m.ts"
+)
+
+// threadSlices cuts a shared channel into ranges of thread keys (a thread's
+// parent ts) holding at most max messages each, never splitting a thread.
+func threadSlices(ctx context.Context, conn *sql.Conn, channelID string, max int) ([][2]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT coalesce(thread_ts, ts) AS k, count(*) FROM messages
+		WHERE channel_id = ? GROUP BY k ORDER BY k`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("count threads of %s: %w", channelID, err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	var lo, hi string
+	n := 0
+	for rows.Next() {
+		var k string
+		var c int
+		if err := rows.Scan(&k, &c); err != nil {
+			return nil, fmt.Errorf("count threads of %s: %w", channelID, err)
+		}
+		if n > 0 && n+c > max {
+			out = append(out, [2]string{lo, hi})
+			n = 0
+		}
+		if n == 0 {
+			lo = k
+		}
+		hi = k
+		n += c
+	}
+	if n > 0 {
+		out = append(out, [2]string{lo, hi})
+	}
+	return out, rows.Err()
+}
+
+// readBatch streams the messages of some channels and assembles their
+// incidents one channel at a time, or for shared channels one thread at a
+// time, so memory holds a channel or a thread, not a shared channel's
+// whole history.
+func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string, shared bool, from, to any) error {
+	order := byChannel
+	if shared {
+		order = byThread
+	}
+	rows, err := conn.QueryContext(ctx, strings.TrimSpace(messagesSQL)+order, ids, from, to)
+	if err != nil {
+		return fmt.Errorf("read messages: %w", err)
+	}
+	defer rows.Close()
+	var cur string
+	var msgs []*message
+	flush := func() {
+		if len(msgs) == 0 {
+			return
+		}
+		ch := b.channels[msgs[0].channelID]
+		if shared {
+			b.thread(ch, msgs)
+		} else {
+			b.channel(ch, msgs)
+		}
+		msgs = nil
+	}
+	for rows.Next() {
+		m := &message{}
+		var thread, user sql.NullString
+		var posted int64
+		var edited sql.NullInt64
+		var isBot bool
+		var content sql.NullString
+		if err := rows.Scan(&m.channelID, &m.ts, &thread, &posted, &edited, &user, &m.subtype, &m.author, &isBot, &content); err != nil {
+			return fmt.Errorf("read messages: %w", err)
+		}
+		m.threadTS, m.userID = thread.String, user.String
+		m.at = time.UnixMicro(posted).UTC()
+		if edited.Valid && edited.Int64 > posted {
+			m.edited = time.UnixMicro(edited.Int64).UTC()
+		}
+		m.content = normalise(content.String)
+		m.lower = strings.ToLower(m.content)
+		m.class = b.cls.classOf(m.subtype, m.author, isBot)
+		m.signals = b.cls.classify(m)
+		b.messages++
+		key := m.channelID
+		if shared {
+			key += "\x00" + cmp.Or(m.threadTS, m.ts)
+		}
+		if key != cur {
+			flush()
+			cur = key
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read messages: %w", err)
+	}
+	flush()
+	return nil
+}
+
+// lifecycleKinds are the signals that show a unit holds an incident: a
+// declaration, an alert, a status at any stage, a severity, a stated start.
+var lifecycleKinds = []string{"declared", "detected", "impact_start", "severity", "investigating", "mitigated", "resolved", "reopened", "alert_recovered"}
+
+// channel assembles the incident of one channel named like an incident
+// channel: it is one whatever its first words, unless it is a standing
+// channel that only looks like one. Exclusion rules still apply to it.
+func (b *build) channel(ch *channelInfo, msgs []*message) {
+	if why := b.standing(ch, msgs); why != "" {
+		b.notIncidents = append(b.notIncidents, notIncident{ch, "standing_channel", fmt.Sprintf("#%s is a standing channel, not one incident: %s", ch.name, why)})
+		return
+	}
+	inc := b.asm.assemble(ch, msgs, nil)
+	if !hasLifecycle(inc.signals) {
+		inc.quality = append(inc.quality, quality{"no_lifecycle_evidence", "no recogniser read a declaration, alert, status, severity or resolution in its messages"})
+	}
+	b.incidents = append(b.incidents, inc)
+}
+
+func hasLifecycle(sigs []signal) bool {
+	for _, s := range sigs {
+		if slices.Contains(lifecycleKinds, s.kind) {
+			return true
+		}
+		if s.kind == "closed" && s.msg.subtype != "channel_archive" {
+			return true
+		}
+	}
+	return false
+}
+
+// thread assembles the incident of one thread of a shared channel (msgs
+// hold the parent, then its replies) when the thread as a whole, parent or
+// replies, carries lifecycle evidence.
+func (b *build) thread(ch *channelInfo, msgs []*message) {
+	if msgs[0].isReply() {
+		return // replies whose parent is not stored
+	}
+	var sigs []signal
+	for _, m := range msgs {
+		sigs = append(sigs, m.signals...)
+	}
+	if !hasLifecycle(sigs) || b.announcesChannel(msgs[0]) {
+		return
+	}
+	declared := &signal{kind: "declared", msg: msgs[0], rule: &threadParentRule, evidence: clip(firstLine(msgs[0].content), 200), strong: msgs[0].class != human, when: msgs[0].at}
+	for i := range msgs[0].signals {
+		s := &msgs[0].signals[i]
+		if s.kind == "declared" || s.kind == "detected" {
+			declared = s
+			break
+		}
+	}
+	b.incidents = append(b.incidents, b.asm.assemble(ch, msgs, declared))
+}
+
+// threadParentRule names the declaration of a thread incident whose parent
+// says no declaring words: the thread's lifecycle evidence makes it one.
+var threadParentRule = rule{name: "thread-parent", events: []string{"declared"}, from: "any"}
+
+// standing says why a channel named like an incident channel is a standing
+// channel (#incident-announcements, #incident-reviews), or "": it announces
+// or links to several other incident channels or incidents, or carries
+// several separate incidents over weeks.
+func (b *build) standing(ch *channelInfo, msgs []*message) string {
+	others := map[string]bool{}
+	ownEvidence := false
+	for _, m := range msgs {
+		mentions := false
+		for _, mm := range channelMentions.FindAllStringSubmatch(m.content, -1) {
+			if id := mm[1]; id != ch.id {
+				if c := b.channels[id]; c != nil && !c.shared || mm[2] != "" && b.isIncidentName(mm[2]) {
+					others["#"+id], mentions = true, true
+				}
+			}
+		}
+		for _, ref := range incidentRef.FindAllStringSubmatch(channelMentions.ReplaceAllString(m.lower, ""), -1) {
+			id := "inc-" + ref[1]
+			if !strings.Contains(strings.ToLower(ch.name), id) {
+				others[id], mentions = true, true
+			}
+		}
+		// A message about another incident is not evidence of this one.
+		if !mentions && hasLifecycle(m.signals) {
+			ownEvidence = true
+		}
+	}
+	switch {
+	case len(others) >= 3:
+		return fmt.Sprintf("it links to %d other incidents", len(others))
+	case len(others) > 0 && !ownEvidence:
+		return fmt.Sprintf("it links to %d other incident(s) and shows no lifecycle of its own", len(others))
+	}
+	// Separate incidents: declarations or alerts more than a day apart,
+	// over more than two weeks.
+	var episodes []time.Time
+	for _, m := range msgs {
+		for _, s := range m.signals {
+			if s.kind != "declared" && s.kind != "detected" {
+				continue
+			}
+			if n := len(episodes); n == 0 || m.at.Sub(episodes[n-1]) > 24*time.Hour {
+				episodes = append(episodes, m.at)
+			}
+			break
+		}
+	}
+	if n := len(episodes); n >= 3 && episodes[n-1].Sub(episodes[0]) > 14*24*time.Hour {
+		return fmt.Sprintf("it carries %d separate declarations or alerts over %d days", n, int(episodes[n-1].Sub(episodes[0]).Hours()/24))
+	}
+	return ""
+}
+
+var (
+	channelMentions = regexp.MustCompile(`(?i)<#(C[A-Z0-9]+)(?:\|([^>]*))?>`)
+	incidentRef     = regexp.MustCompile(`\binc-(\d+)(?:[^-\d]|$)`)
+)
+
+// announcesChannel reports whether a bot's top-level post points to an
+// incident channel ("INC-12 declared, join #inc-12"): the incident is that
+// channel's, not a second one in this thread.
+func (b *build) announcesChannel(m *message) bool {
+	if m.class == human {
+		return false
+	}
+	for _, mm := range channelMentions.FindAllStringSubmatch(m.content, -1) {
+		if c := b.channels[mm[1]]; c != nil && !c.shared || mm[2] != "" && b.isIncidentName(mm[2]) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *build) isIncidentName(name string) bool {
+	for _, re := range b.patterns {
+		if re.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropAnnouncements removes thread incidents whose declaring message only
+// announces a channel incident ("INC-12 declared, join #inc-12").
+func (b *build) dropAnnouncements() {
+	channelIncidents := map[string]bool{}
+	for _, inc := range b.incidents {
+		if inc.kind == "channel" {
+			channelIncidents[inc.channel.id] = true
+		}
+	}
+	out := b.incidents[:0]
+	for _, inc := range b.incidents {
+		if inc.kind == "thread" && channelIncidents[inc.announces] {
+			continue
+		}
+		out = append(out, inc)
+	}
+	b.incidents = out
+}
