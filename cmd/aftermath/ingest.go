@@ -105,14 +105,21 @@ func runIngestExport(ctx context.Context, d *deps, opts *ingestExportOptions) er
 
 // ingestExport ingests the export at path into db and prints its summary.
 func ingestExport(ctx context.Context, d *deps, db *warehouse.DB, cfg *config.Config, path string, sel ingest.Selection) (*ingest.Result, error) {
+	bar := newProgress(d, "export", true)
+	var progress func(done, total int64)
+	if bar != nil {
+		progress = func(done, total int64) { bar.set(done, total, "") }
+	}
 	res, err := ingest.IngestExport(ctx, db, ingest.ExportOptions{
 		Path:       path,
 		Selection:  sel,
 		BatchBytes: int64(cfg.Export.BatchMB) << 20,
 		TempDir:    os.TempDir(),
 		Now:        d.now,
-		Log:        d.log,
+		Log:        bar.logger(d),
+		Progress:   progress,
 	})
+	bar.finish()
 	if res != nil {
 		c := res.Counts
 		fmt.Fprintf(d.stderr, "ingest run %d %s: %d of %d channels selected, %d stored; %d files read, %d skipped; messages: %d read, %d new, %d updated, %d skipped; %d users\n",

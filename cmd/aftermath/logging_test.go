@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -32,12 +33,19 @@ func TestTerminalLogsDoNotRepeatSummary(t *testing.T) {
 	if code := mainDeps(d, []string{"--db", db, "ingest", "export", mustAbs("../../ingest/testdata/export")}); code != 0 {
 		t.Fatalf("ingest exited %d: %s", code, stderr)
 	}
+	// ingest export and transform show progress on a terminal.
+	if !regexp.MustCompile(`export +\d+% .*\(.*kB\) \[\d+s:\d+s\]`).MatchString(stderr.String()) {
+		t.Errorf("ingest export on a terminal shows no progress bar with an ETA:\n%q", stderr)
+	}
 	d, _, stderr = testDeps(true)
 	if code := mainDeps(d, []string{"--db", db, "transform"}); code != 0 {
 		t.Fatalf("transform exited %d: %s", code, stderr)
 	}
 	got := stderr.String()
-	for _, want := range []string{"transform run 1: 3 incidents", "snapshot published: "} {
+	if !regexp.MustCompile(`transform: messages +\d+% .*\(\d+/25\) \[\d+s:\d+s\]`).MatchString(got) {
+		t.Errorf("transform on a terminal shows no progress bar:\n%q", got)
+	}
+	for _, want := range []string{"transform run 1: ", "snapshot published: "} {
 		if strings.Count(got, want) != 1 {
 			t.Errorf("stderr on a terminal has %q %d times; want once:\n%s", want, strings.Count(got, want), got)
 		}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -138,10 +137,12 @@ func slackOptions(d *deps, cfg *config.Config, opts *ingestSlackOptions) (ingest
 // ingestSlack runs the Web API ingest into db, with progress on a
 // terminal, and prints its summary.
 func ingestSlack(ctx context.Context, d *deps, db *warehouse.DB, so ingest.SlackOptions) (*ingest.SlackResult, error) {
-	var bar *progressBar
-	if d.stderrTTY {
-		bar = &progressBar{w: d.stderr, now: time.Now}
-		so.Log, so.Progress = newLogger(d, bar), bar.update
+	bar := newProgress(d, "slack", false)
+	if bar != nil {
+		so.Log = bar.logger(d)
+		so.Progress = func(p ingest.SlackProgress) {
+			bar.set(int64(p.ChannelsDone), int64(p.ChannelsSelected), slackProgressText(p))
+		}
 	}
 	res, err := ingest.IngestSlack(ctx, db, so)
 	bar.finish()
@@ -192,70 +193,17 @@ func parseSince(s string) (time.Time, error) {
 	return time.Time{}, usagef("--since %q: want a date (2026-01-31) or an RFC 3339 time (2026-01-31T09:00:00Z)", s)
 }
 
-// progressBar is one status line on a terminal, redrawn in place. A nil
-// bar does nothing, so callers need not check for a terminal.
-type progressBar struct {
-	mu    sync.Mutex
-	w     io.Writer
-	now   func() time.Time
-	last  ingest.SlackProgress
-	drawn time.Time
-	shown bool
-}
-
-func (b *progressBar) update(p ingest.SlackProgress) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.last = p
-	if now := b.now(); now.Sub(b.drawn) >= 100*time.Millisecond {
-		b.drawn = now
-		b.draw()
-	}
-}
-
-func (b *progressBar) draw() {
-	p := b.last
-	line := fmt.Sprintf("slack: channels %d/%d · %d messages · %d calls", p.ChannelsDone, p.ChannelsSelected, p.Messages, p.Calls)
+// slackProgressText describes a Web API ingest in progress: channels are
+// the bar, the rest is said.
+func slackProgressText(p ingest.SlackProgress) string {
+	s := fmt.Sprintf("slack: %d messages, %d calls", p.Messages, p.Calls)
 	if p.RateLimited > 0 {
-		line += fmt.Sprintf(" · %d rate-limited", p.RateLimited)
-	}
-	if p.Waited > 0 || p.WaitingOn != "" {
-		line += fmt.Sprintf(" · waited %s", p.Waited.Round(time.Second))
+		s += fmt.Sprintf(", %d rate-limited", p.RateLimited)
 	}
 	if p.WaitingOn != "" {
-		line += " (now on " + p.WaitingOn + ")"
+		s += ", waiting on " + p.WaitingOn
 	}
-	fmt.Fprint(b.w, "\r\033[K"+line)
-	b.shown = true
-}
-
-// Write lets log records through: clear the bar, write, redraw.
-func (b *progressBar) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.shown {
-		fmt.Fprint(b.w, "\r\033[K")
-	}
-	n, err := b.w.Write(p)
-	if b.shown {
-		b.draw()
-	}
-	return n, err
-}
-
-func (b *progressBar) finish() {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.shown {
-		fmt.Fprint(b.w, "\r\033[K")
-		b.shown = false
-	}
+	return s + " · channels"
 }
 
 // printSlackSummary writes the run's one-line summary and its skips.

@@ -43,7 +43,13 @@ func runTransform(ctx context.Context, d *deps, pub publishFlags) error {
 
 // transformDB rebuilds the derived layer of db and prints its summary.
 func transformDB(ctx context.Context, d *deps, db *warehouse.DB, cfg *config.Config) (*transform.Summary, error) {
-	sum, err := transform.Run(ctx, db, cfg, transform.Options{Now: d.now, Log: d.log})
+	bar := newProgress(d, "transform: messages", false)
+	var progress func(done, total int64)
+	if bar != nil {
+		progress = func(done, total int64) { bar.set(done, total, "") }
+	}
+	sum, err := transform.Run(ctx, db, cfg, transform.Options{Now: d.now, Log: bar.logger(d), Progress: progress})
+	bar.finish()
 	if err != nil {
 		return nil, err
 	}
