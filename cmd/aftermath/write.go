@@ -13,6 +13,7 @@ import (
 	"github.com/aftermath-dev/aftermath/ingest"
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/lock"
+	"github.com/aftermath-dev/aftermath/internal/remote"
 	"github.com/aftermath-dev/aftermath/internal/snapshot"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
@@ -88,6 +89,12 @@ func (w *writer) publish(ctx context.Context) (snapshot.Result, error) {
 	})
 	if err != nil {
 		return res, err
+	}
+	if u := w.cfg.Publish.Snapshot; config.IsObjectURL(u) {
+		if err := remote.UploadFile(ctx, u, res.Path); err != nil {
+			return res, fmt.Errorf("publish snapshot: %w", err)
+		}
+		res.Path = remote.Redact(u)
 	}
 	fmt.Fprintf(w.d.stderr, "snapshot published: %s (%d bytes)\n", res.Path, res.Bytes)
 	w.d.log.Info("snapshot published", "path", res.Path, "bytes", res.Bytes, "elapsed", res.Elapsed)

@@ -156,7 +156,7 @@ type Privacy struct {
 // Path resolves p, a path from the configuration, against the folder of
 // the file that set it (the working directory for the defaults).
 func (c *Config) Path(p string) string {
-	if p == "" || filepath.IsAbs(p) || c.Dir == "" {
+	if p == "" || filepath.IsAbs(p) || c.Dir == "" || IsObjectURL(p) {
 		return p
 	}
 	return filepath.Join(c.Dir, p)
@@ -164,11 +164,24 @@ func (c *Config) Path(p string) string {
 
 // SnapshotPath is where the analysts' snapshot of the warehouse at dbPath
 // is published: publish.snapshot, or NAME.snapshot.duckdb beside it.
+//
+// When publish.snapshot is an object-store URL the snapshot is built at the
+// default local path and uploaded from there.
 func (c *Config) SnapshotPath(dbPath string) string {
-	if c.Publish.Snapshot != "" {
+	if c.Publish.Snapshot != "" && !IsObjectURL(c.Publish.Snapshot) {
 		return c.Path(c.Publish.Snapshot)
 	}
 	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".snapshot.duckdb"
+}
+
+// ObjectSchemes are the object stores publish.reports and publish.snapshot
+// may name instead of a local path.
+var ObjectSchemes = []string{"s3", "gs", "azblob"}
+
+// IsObjectURL reports whether p is an object-store URL (s3://bucket/…).
+func IsObjectURL(p string) bool {
+	u, err := url.Parse(p)
+	return err == nil && slices.Contains(ObjectSchemes, u.Scheme) && u.Host != ""
 }
 
 // Service is one entry of the service catalog.
@@ -698,6 +711,11 @@ func (c *Config) validate(at locator) Errors {
 		bad("run.ingest", "must be one of %s, not %q", strings.Join(RunIngest, ", "), c.Run.Ingest)
 	} else if c.Run.Ingest == "export" && c.Run.ExportDir == "" {
 		bad("run.export_dir", "run.ingest is export: name the folder exports are dropped in")
+	}
+	for key, p := range map[string]string{"publish.snapshot": c.Publish.Snapshot, "publish.reports": c.Publish.Reports} {
+		if strings.Contains(p, "://") && !IsObjectURL(p) {
+			bad(key, "%q: a folder, or an object-store URL (%s://bucket/prefix)", p, strings.Join(ObjectSchemes, "://, "))
+		}
 	}
 	if c.Publish.Keep < 1 || c.Publish.Keep > 1000 {
 		bad("publish.keep", "must be between 1 and 1000, not %d", c.Publish.Keep)
