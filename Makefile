@@ -8,7 +8,7 @@ BIN        := bin/aftermath
 DEMO_DIR   := demo
 PKGS       := ./...
 
-.PHONY: help build demo test bench fuzz lint clean
+.PHONY: help build demo test accuracy bench fuzz lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ demo: build ## generate a sample workspace, ingest it, show what is in the wareh
 
 test: ## run the whole test suite
 	go test -count=1 $(PKGS)
+
+accuracy: ## replay ../shared/corpus/status-updates.csv through ingest+transform; table per provider and field (skips without it)
+	AFTERMATH_ACCURACY=1 AFTERMATH_CORPUS=$(abspath ../shared/corpus/status-updates.csv) go test -count=1 -run 'TestAccuracyOnStatusPages|TestAccuracyAgainstGroundTruth' -v ./transform
 
 bench: build ## run the benchmarks and print the figures docs/benchmarks.md quotes
 	@scripts/bench.sh $(BIN)

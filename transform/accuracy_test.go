@@ -37,17 +37,70 @@ type found struct {
 	times                                                                                 map[string]*time.Time
 }
 
+// TestAccuracyAgainstGroundTruth measures transform on a generated
+// workspace written with the held-aside phrase banks (samplegen
+// Options.HeldAside), which the recognisers were not tuned on, and asserts
+// issue 8's floors there (under make accuracy). With make accuracy it also
+// reports the tuning set.
 func TestAccuracyAgainstGroundTruth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and transforms a 500-incident workspace")
 	}
+	sets := []bool{true}
+	if *accuracyRun {
+		sets = append(sets, false)
+	}
+	for _, heldAside := range sets {
+		name := "held-aside phrases"
+		if !heldAside {
+			name = "tuning phrases"
+		}
+		t.Run(strings.ReplaceAll(name, " ", "_"), func(t *testing.T) {
+			rep, n := generatorAccuracy(t, heldAside)
+			t.Logf("accuracy against the generator's ground truth, %s (%d incidents, seed 2026):\n%s", name, n, rep.table())
+			if !heldAside {
+				return // the tuning set is reported, not asserted
+			}
+			if !*accuracyRun {
+				// make test reports; make accuracy (run by .ci/run)
+				// asserts the floors, so a miss fails CI visibly without
+				// blocking every other package's tests.
+				return
+			}
+			for _, floor := range []struct {
+				name string
+				got  float64
+				min  float64
+			}{
+				{"detection precision", rep.precision, 0.99},
+				{"detection recall", rep.recall, 0.99},
+				{"started_at within 1 min", rep.fields["started_at"], 0.97},
+				{"acknowledged_at within 1 min", rep.fields["acknowledged_at"], 0.97},
+				{"mitigated_at within 1 min", rep.fields["mitigated_at"], 0.97},
+				{"resolved_at within 1 min", rep.fields["resolved_at"], 0.97},
+			} {
+				if floor.got < floor.min {
+					t.Errorf("%s = %.1f%%; want at least %.0f%%", floor.name, 100*floor.got, 100*floor.min)
+				}
+			}
+			if rep.phantoms > 0 {
+				t.Errorf("%d phantom incidents; want none", rep.phantoms)
+			}
+			if rep.openCalledResolved > 0 {
+				t.Errorf("%d open incidents called resolved; want none", rep.openCalledResolved)
+			}
+		})
+	}
+}
+
+func generatorAccuracy(t *testing.T, heldAside bool) (*report, int) {
 	dir := t.TempDir()
 	seed := int64(2026) // not the seed the recognisers were tuned on (7)
 	if s := os.Getenv("AFTERMATH_ACCURACY_SEED"); s != "" {
 		fmt.Sscan(s, &seed)
 	}
 	_, err := samplegen.Generate(context.Background(), dir, samplegen.Options{
-		Seed: seed, Weeks: 26, Incidents: 500, Scale: 1, End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+		Seed: seed, Weeks: 26, Incidents: 500, Scale: 1, End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), HeldAside: heldAside,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -60,26 +113,13 @@ func TestAccuracyAgainstGroundTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := evaluate(t, db, truth.Incidents)
-	t.Logf("accuracy against the generator's ground truth (%d incidents):\n%s", len(truth.Incidents), rep.table())
-	for _, floor := range []struct {
-		name string
-		got  float64
-		min  float64
-	}{
-		{"detection precision", rep.precision, 0.98},
-		{"detection recall", rep.recall, 0.98},
-		{"started_at within 1 min", rep.fields["started_at"], 0.95},
-		{"resolved_at within 1 min", rep.fields["resolved_at"], 0.95},
-	} {
-		if floor.got < floor.min {
-			t.Errorf("%s = %.1f%%; want at least %.0f%%", floor.name, 100*floor.got, 100*floor.min)
-		}
-	}
+	return evaluate(t, db, truth.Incidents), len(truth.Incidents)
 }
 
 type report struct {
 	truth, found, matched int
+	phantoms              int // found incidents the truth does not have
+	openCalledResolved    int // truth open (not resolved), result resolved
 	precision, recall     float64
 	fields                map[string]float64
 	other                 map[string]float64
@@ -154,6 +194,7 @@ func evaluate(t *testing.T, db *warehouse.DB, truth []samplegen.TruthIncident) *
 	for _, f := range all {
 		if truthID[f.id] == "" {
 			rep.misses["not an incident"] = append(rep.misses["not an incident"], f.id)
+			rep.phantoms++
 		}
 	}
 	rep.matched = len(matched)
@@ -165,6 +206,12 @@ func evaluate(t *testing.T, db *warehouse.DB, truth []samplegen.TruthIncident) *
 		for _, ti := range truth {
 			f := matched[ti.ID]
 			if f == nil {
+				// A missed incident has every field wrong, absent ones
+				// included: an empty result is not free.
+				n++
+				if len(rep.misses[name]) < 400 {
+					rep.misses[name] = append(rep.misses[name], ti.ID+" not found")
+				}
 				continue
 			}
 			applies, right := ok(ti, f)
@@ -187,7 +234,11 @@ func evaluate(t *testing.T, db *warehouse.DB, truth []samplegen.TruthIncident) *
 				"acknowledged_at": ti.AcknowledgedAt, "mitigated_at": ti.MitigatedAt, "resolved_at": ti.ResolvedAt,
 				"closed_at": ti.ClosedAt, "postmortem_at": ti.PostmortemAt}[k])
 			got := f.times[k]
+			if k == "resolved_at" && want == nil && got != nil && !ti.Excluded {
+				rep.openCalledResolved++
+			}
 			if want == nil || got == nil {
+				// Absent is right only when the truth says absent.
 				return true, want == nil && got == nil
 			}
 			return true, math.Abs(got.Sub(*want).Seconds()) <= 60
@@ -257,6 +308,8 @@ func (r *report) table() string {
 	fmt.Fprintf(&b, "  %-26s %7s\n", "measure", "value")
 	fmt.Fprintf(&b, "  %-26s %6.1f%%  (%d of %d found are real)\n", "detection precision", 100*r.precision, r.matched, r.found)
 	fmt.Fprintf(&b, "  %-26s %6.1f%%  (%d of %d real found)\n", "detection recall", 100*r.recall, r.matched, r.truth)
+	fmt.Fprintf(&b, "  %-26s %7d\n", "phantom incidents", r.phantoms)
+	fmt.Fprintf(&b, "  %-26s %7d\n", "open called resolved", r.openCalledResolved)
 	for _, k := range lifecycle {
 		fmt.Fprintf(&b, "  %-26s %6.1f%%\n", k+" within 1 min", 100*r.fields[k])
 	}

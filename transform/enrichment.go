@@ -7,6 +7,8 @@ package transform
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -18,11 +20,32 @@ import (
 
 // checkFixes decides, for every fix link, whether the fix touched test
 // files in a local clone of its repository.
-func checkFixes(ctx context.Context, incs []*incident, cfg *config.Config) error {
+func checkFixes(ctx context.Context, incs []*incident, cfg *config.Config, log *slog.Logger) error {
 	repos, order := repoPaths(cfg)
+	// A repos entry whose clone is missing is named once, and left out:
+	// its fixes are no_clone, noted on each incident, never not_found.
+	missing := map[string]string{}
+	for _, key := range order {
+		if !isClone(repos[key]) {
+			missing[key] = repos[key]
+			log.Warn("repos entry has no local clone; fixes linked to it cannot be checked for regression tests",
+				"repo", key, "path", repos[key])
+		}
+	}
+	order = slices.DeleteFunc(order, func(k string) bool { _, gone := missing[k]; return gone })
+	for k := range missing {
+		delete(repos, k)
+	}
 	checker := newGitChecker(repos, order, cfg.Incidents.TestGlobs)
 	for _, inc := range incs {
 		for i := range inc.links {
+			l := &inc.links[i]
+			if path, gone := missing[l.repoURL]; gone && l.isFix() {
+				l.check = "no_clone"
+				inc.quality = append(inc.quality, quality{"clone_missing",
+					fmt.Sprintf("fix %s: the repos entry for %s points to %s, which holds no git clone; its regression test was not checked", l.url, l.repoURL, path)})
+				continue
+			}
 			if len(repos) == 0 && inc.links[i].isFix() {
 				inc.links[i].check = "no_clone"
 				continue
@@ -33,6 +56,17 @@ func checkFixes(ctx context.Context, incs []*incident, cfg *config.Config) error
 		}
 	}
 	return nil
+}
+
+// isClone reports whether dir holds a git clone (a work tree or a bare
+// repository).
+func isClone(dir string) bool {
+	for _, p := range []string{filepath.Join(dir, ".git"), filepath.Join(dir, "HEAD")} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func repoPaths(cfg *config.Config) (map[string]string, []string) {
@@ -79,7 +113,7 @@ func finish(incs []*incident, cfg *config.Config, cat *catalog, asOf time.Time) 
 		if inc.excluded != "" {
 			continue
 		}
-		if inc.events["resolved"] == nil && asOf.Sub(inc.events["started"].at) > 7*24*time.Hour {
+		if inc.events["resolved"] == nil && !inc.closedUnresolved && asOf.Sub(inc.events["started"].at) > 7*24*time.Hour {
 			inc.quality = append(inc.quality, quality{"never_resolved", fmt.Sprintf("open for %d days with no resolution", int(asOf.Sub(inc.events["started"].at).Hours()/24))})
 		}
 		if inc.severity == "" {

@@ -40,7 +40,7 @@ func FuzzClassify(f *testing.F) {
 				t.Fatalf("classify(%q) gave a malformed signal %+v", text, s)
 			}
 			if s.kind == "impact_start" {
-				statedTime(s.value, m.at)
+				statedTime(s.value, m.at, time.UTC)
 			}
 		}
 		extractLinks([]*message{m}, m.signals)
@@ -57,7 +57,7 @@ func FuzzStatedTime(f *testing.F) {
 	}
 	said := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := statedTime(s, said)
+		got, ok := statedTime(s, said, time.UTC)
 		if ok && (got.After(said) || said.Sub(got) > 24*time.Hour) {
 			t.Fatalf("statedTime(%q) = %v; want within the day before %v", s, got, said)
 		}
@@ -77,13 +77,35 @@ func TestStatedTime(t *testing.T) {
 		{"23:40", time.Date(2026, 11, 19, 23, 40, 0, 0, time.UTC), true}, // later today means yesterday
 		{"2026-11-20 14:40:00 UTC", time.Date(2026, 11, 20, 14, 40, 0, 0, time.UTC), true},
 		{"2026-11-18 14:40", time.Time{}, false}, // more than a day before
-		{"16:00 PST", time.Time{}, false},        // other zones are not guessed
 		{"25:00", time.Time{}, false},
+		{"at 3", time.Time{}, false}, // an hour alone is not a time
+		// Stated zones convert (issue 8): 14:52 PST is 22:52 UTC the day
+		// before a message posted at 15:00 UTC.
+		{"06:52 PST", time.Date(2026, 11, 20, 14, 52, 0, 0, time.UTC), true},
+		{"14:52 PST", time.Date(2026, 11, 19, 22, 52, 0, 0, time.UTC), true},
+		{"15:30 CET", time.Date(2026, 11, 20, 14, 30, 0, 0, time.UTC), true},
+		{"16:10 +02:00", time.Date(2026, 11, 20, 14, 10, 0, 0, time.UTC), true},
+		{"9am ET", time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC), true}, // EST in November
+		{"2pm ET", time.Date(2026, 11, 19, 19, 0, 0, 0, time.UTC), true},
+		{"6:30am pacific", time.Date(2026, 11, 20, 14, 30, 0, 0, time.UTC), true},
 	} {
-		got, ok := statedTime(tc.in, said)
+		got, ok := statedTime(tc.in, said, time.UTC)
 		if ok != tc.ok || ok && !got.Equal(tc.want) {
 			t.Errorf("statedTime(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// A bare time is read in the configured timezone.
+func TestStatedTimeBareInConfiguredZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip(err)
+	}
+	said := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	got, ok := statedTime("15:52", said, berlin)
+	if want := time.Date(2026, 11, 20, 14, 52, 0, 0, time.UTC); !ok || !got.Equal(want) {
+		t.Errorf("statedTime(15:52, Europe/Berlin) = %v, %v; want %v", got, ok, want)
 	}
 }
 

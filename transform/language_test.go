@@ -69,3 +69,31 @@ func TestPeoplesLanguage(t *testing.T) {
 		}
 	}
 }
+
+// A service comes only from an explicit field or the catalog, never from a
+// free word after "service".
+func TestServiceOnlyFromFields(t *testing.T) {
+	cls, err := newClassifier(defaults(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ text, want string }{
+		{"the payments service is down", ""},
+		{"service best effort only", ""},
+		{"which service? not sure yet", ""},
+		{"Service: checkout-api", "checkout-api"},
+		{"*Affected service*: billing", "billing"},
+	} {
+		m := &message{class: human, content: normalise(c.text)}
+		m.lower = strings.ToLower(m.content)
+		got := ""
+		for _, s := range cls.classify(m) {
+			if s.kind == "service" {
+				got = s.value
+			}
+		}
+		if got != c.want {
+			t.Errorf("%q names service %q; want %q", c.text, got, c.want)
+		}
+	}
+}

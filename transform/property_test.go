@@ -291,7 +291,7 @@ func deref(p *float64) any {
 func TestKaplanMeierMedianAtExactlyHalf(t *testing.T) {
 	db := warehouse.OpenTest(t)
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `INSERT INTO transform_runs VALUES (1, now(), now(), TIMESTAMPTZ '2026-11-25 00:00:00+00', 'UTC', 0, 4, 3, 1, 0, 'test', '{}')`); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO transform_runs (run_id, started_at, finished_at, as_of, timezone, messages_read, incidents, resolved, open, excluded, config_source, rules) VALUES (1, now(), now(), TIMESTAMPTZ '2026-11-25 00:00:00+00', 'UTC', 0, 4, 3, 1, 0, 'test', '{}')`); err != nil {
 		t.Fatal(err)
 	}
 	// Resolved after 100 s, 200 s and 400 s; one open since 2026-11-24 (86400 s).

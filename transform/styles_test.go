@@ -64,3 +64,57 @@ func TestStyles(t *testing.T) {
 func serviceOf(name string, aliases ...string) config.Service {
 	return config.Service{Name: name, Aliases: aliases}
 }
+
+// An archived channel with no recognised resolution is closed_unresolved
+// and censored at its archive, not at the transform's as-of instant.
+func TestClosedUnresolvedCensoredAtArchive(t *testing.T) {
+	ar, err := txtar.ParseFile("testdata/styles/lifecycle.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, file := range ar.Files {
+		p := filepath.Join(dir, filepath.FromSlash(file.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, file.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := defaults(t)
+	db := ingestExport(t, dir, cfg)
+	runTransform(t, db, cfg)
+	got := warehouse.Rows(t, db.DB, `SELECT i.status, f.ttr_observed_s, f.ttr_event FROM incidents i JOIN incident_facts f USING (incident_id) WHERE incident_id = 'C0L2'`)
+	if want := []string{"closed_unresolved | 10800 | false"}; strings.Join(got, ";") != strings.Join(want, ";") {
+		t.Errorf("C0L2 = %q; want %q (archived 3 h after declaration, censored there)", got, want)
+	}
+}
+
+// channels.include still forces a channel in by name, even one that looks
+// like a standing channel; channels.exclude keeps one out.
+func TestIncludeAndExcludeByNameOverrideStanding(t *testing.T) {
+	ar, err := txtar.ParseFile("testdata/styles/detection.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, file := range ar.Files {
+		p := filepath.Join(dir, filepath.FromSlash(file.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, file.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := defaults(t)
+	cfg.Channels.Include = []string{"incident-ops"}
+	cfg.Channels.Exclude = []string{"inc-quiet"}
+	db := ingestExport(t, dir, defaults(t))
+	runTransform(t, db, cfg)
+	got := warehouse.Rows(t, db.DB, `SELECT channel_name, kind FROM incidents WHERE kind = 'channel' ORDER BY 1`)
+	if want := "incident-ops | channel"; strings.Join(got, ";") != want {
+		t.Errorf("channel incidents = %q; want only %q (included by name; inc-quiet excluded by name)", got, want)
+	}
+}

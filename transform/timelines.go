@@ -37,6 +37,7 @@ type channelInfo struct {
 	id, name, creator, topic string
 	created                  time.Time
 	shared                   bool
+	included                 bool // named in channels.include: always an incident
 }
 
 // event is a chosen timestamp and its evidence (an incident_events row).
@@ -75,8 +76,10 @@ type incident struct {
 	excluded  string // reason, "" when included
 	claimed   bool   // the channel says a regression test was added
 	reopened  bool
-	announces string // for a thread: the channel its declaring message links to
-	quality   []quality
+	// closedUnresolved: archived with no recognised resolution.
+	closedUnresolved bool
+	announces        string // for a thread: the channel its declaring message links to
+	quality          []quality
 	// Filled after assembly.
 	recurrenceKey string
 	recurrenceOf  string
@@ -136,10 +139,25 @@ func first(sigs []signal, kind string) *signal {
 
 func newAssembler(cfg *config.Config, asOf time.Time) *assembler {
 	return &assembler{
-		cfg:        &assemblerConfig{asOf: asOf},
+		cfg:        newAssemblerConfig(cfg, asOf),
 		catalog:    newCatalog(cfg.Incidents.Services),
 		severities: severityLabels(cfg.Incidents.Severities),
 	}
+}
+
+func newAssemblerConfig(cfg *config.Config, asOf time.Time) *assemblerConfig {
+	ac := &assemblerConfig{asOf: asOf, loc: cfg.Location, archiveResolves: lower(cfg.Incidents.ArchiveResolves), botSeverities: map[string]map[string]string{}}
+	if ac.loc == nil {
+		ac.loc = time.UTC
+	}
+	for bot, table := range cfg.Incidents.BotSeverities {
+		m := map[string]string{}
+		for label, sev := range table {
+			m[normLabel(label)] = sev
+		}
+		ac.botSeverities[strings.ToLower(bot)] = m
+	}
+	return ac
 }
 
 // assembler turns a unit's messages into an incident.
@@ -151,6 +169,11 @@ type assembler struct {
 
 type assemblerConfig struct {
 	asOf time.Time
+	loc  *time.Location // the configured timezone, for bare stated times
+	// archiveResolves and botSeverities: incidents.archive_resolves and
+	// incidents.bot_severities, bot names lowercased.
+	archiveResolves []string
+	botSeverities   map[string]map[string]string
 }
 
 // assemble builds the incident of one unit: a whole channel, or a thread
@@ -193,6 +216,7 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 	// resolution after the last reopening; a bot's close also resolves.
 	var mitigated, resolved, closed *signal
 	reopenedAt := time.Time{}
+	archiver := a.archivingBot(msgs)
 	ordered := orderedLifecycle(sigs)
 	for _, s := range ordered {
 		switch s.kind {
@@ -206,8 +230,17 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 			}
 		case "closed":
 			closed = s
-			if resolved == nil && s.msg.subtype != "channel_archive" {
+			switch {
+			case resolved != nil:
+			case s.msg.subtype != "channel_archive":
 				resolved = s
+			case archiver != "":
+				// A bot that closes only by archiving: the archive is
+				// the resolution.
+				r := *s
+				r.rule = &archiveResolvesRule
+				r.evidence = fmt.Sprintf("channel archived; %s closes incidents by archiving (incidents.archive_resolves)", archiver)
+				resolved = &r
 			}
 		case "reopened", "investigating":
 			if resolved != nil && s.at().After(resolved.at()) && (s.kind == "reopened" || s.strong) {
@@ -231,6 +264,11 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 			}
 		}
 	}
+	// A person's resolution alone ("we rolled out a fix and this is now
+	// resolved") sets no mitigation: no mitigated state was ever stated.
+	if mitigated != nil && resolved != nil && !mitigated.strong && mitigated.msg == resolved.msg {
+		mitigated = nil
+	}
 	if mitigated != nil {
 		inc.setSignal("mitigated", mitigated)
 	}
@@ -239,6 +277,13 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 	}
 	if closed != nil {
 		inc.setSignal("closed", closed)
+		// Archived with no recognised resolution: its own status, censored
+		// at the archive, never called resolved (SPEC §4).
+		if resolved == nil && closed.msg.subtype == "channel_archive" {
+			inc.closedUnresolved = true
+			inc.quality = append(inc.quality, quality{"closed_unresolved",
+				fmt.Sprintf("the channel was archived at %s with no recognised resolution; time to resolve is censored at the archive", closed.at().UTC().Format(time.RFC3339))})
+		}
 	}
 	if inc.reopened {
 		inc.quality = append(inc.quality, quality{"reopened", "the incident was reopened after a resolution; resolved_at is the resolution that followed"})
@@ -260,7 +305,7 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 	// Impact start: stated, else the earlier of detected and declared.
 	started := false
 	for _, s := range byKind(sigs, "impact_start") {
-		if t, ok := statedTime(s.value, s.at()); ok {
+		if t, ok := statedTime(s.value, s.at(), a.cfg.loc); ok {
 			inc.set("started", t, s.msg, s.rule.name, s.evidence)
 			started = true
 			break
@@ -372,6 +417,45 @@ func isDeclaration(m *message) bool {
 	return false
 }
 
+// archiveResolvesRule names a resolution that is the archive of a channel
+// run by a bot that closes incidents only by archiving them.
+var archiveResolvesRule = rule{name: "archive-resolves", events: []string{"resolved"}, from: "system"}
+
+// archivingBot returns the name of an incidents.archive_resolves bot that
+// posted in the unit, or "".
+func (a *assembler) archivingBot(msgs []*message) string {
+	for _, m := range msgs {
+		if m.class != incidentBot && m.class != bot {
+			continue
+		}
+		author := strings.ToLower(m.author)
+		for _, b := range a.cfg.archiveResolves {
+			if b != "" && strings.Contains(author, b) {
+				return m.author
+			}
+		}
+	}
+	return ""
+}
+
+// severityOf normalises a stated severity: with the posting bot's own
+// vocabulary (incidents.bot_severities) first, then the shared labels.
+func (a *assembler) severityOf(s *signal) (string, bool) {
+	label := normLabel(s.value)
+	if s.msg.class != human {
+		author := strings.ToLower(s.msg.author)
+		for b, table := range a.cfg.botSeverities {
+			if b != "" && strings.Contains(author, b) {
+				if sev, ok := table[label]; ok {
+					return sev, true
+				}
+			}
+		}
+	}
+	sev, ok := a.severities[label]
+	return sev, ok
+}
+
 // describe sets title, severity, service and alert name.
 func (a *assembler) describe(inc *incident, msgs []*message) {
 	sigs := inc.signals
@@ -416,7 +500,7 @@ func (a *assembler) describe(inc *incident, msgs []*message) {
 	// Severity: the last one stated, systems of record first.
 	sevs := byKind(sigs, "severity")
 	for i := len(sevs) - 1; i >= 0; i-- {
-		if sev, ok := a.severities[normLabel(sevs[i].value)]; ok {
+		if sev, ok := a.severityOf(sevs[i]); ok {
 			inc.severity, inc.sevLabel = sev, sevs[i].value
 			break
 		}

@@ -1,5 +1,5 @@
-// Timelines (stage 3): stated times ("impact started at 14:02 UTC") read
-// into instants.
+// Timelines (stage 3): stated times ("impact started at 14:02 UTC", "2pm
+// ET", "14:52 PST", "09:10 +02:00") read into instants.
 package transform
 
 import (
@@ -9,18 +9,64 @@ import (
 	"time"
 )
 
-var (
-	clockRE = regexp.MustCompile(`(?i)^(?:(\d{4})-(\d{2})-(\d{2})[ t])?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?(?:m\.?)?\s*(utc|gmt|z)?$`)
-)
+var clockRE = regexp.MustCompile(`(?i)^(?:(\d{4})-(\d{2})-(\d{2})[ t])?(\d{1,2})(?::(\d{2})(?::(\d{2}))?)?\s*(?:([ap])\.?(?:m\.?)?(?:\s+|$))?(?:([a-z]{1,7}(?:\s+time)?|[+-]\d{2}:?\d{2}))?$`)
 
-// statedTime turns a stated time ("14:02 UTC", "2:02pm", "2026-11-20
-// 14:02") said in a message posted at said into an instant: a bare clock
-// time is the latest such time not after the message (times are UTC, the
-// convention of incident channels; a time zone other than UTC/GMT/Z does
-// not parse). A stated time more than a day before the message is refused.
-func statedTime(value string, said time.Time) (time.Time, bool) {
+// zoneOffsets are the time-zone abbreviations people write, as fixed
+// offsets (a daylight-saving abbreviation says which half of the year).
+var zoneOffsets = map[string]int{
+	"utc": 0, "gmt": 0, "z": 0,
+	"pst": -8, "pdt": -7, "mst": -7, "mdt": -6, "cst": -6, "cdt": -5, "est": -5, "edt": -4,
+	"akst": -9, "akdt": -8, "hst": -10,
+	"wet": 0, "west": 1, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3,
+	"jst": 9, "kst": 9, "aest": 10, "aedt": 11, "sgt": 8,
+}
+
+// zoneNames are the zones written without saying which half of the year:
+// their offset is the one in force on the day.
+var zoneNames = map[string]string{
+	"pt": "America/Los_Angeles", "pacific": "America/Los_Angeles", "pacific time": "America/Los_Angeles",
+	"mt": "America/Denver", "mountain": "America/Denver", "mountain time": "America/Denver",
+	"ct": "America/Chicago", "central": "America/Chicago", "central time": "America/Chicago",
+	"et": "America/New_York", "eastern": "America/New_York", "eastern time": "America/New_York",
+}
+
+// zoneOf returns the location a zone word names, or nil when the word is
+// not a zone (then the time is bare).
+func zoneOf(z string) *time.Location {
+	z = strings.ToLower(strings.TrimSpace(z))
+	if z == "" {
+		return nil
+	}
+	if z[0] == '+' || z[0] == '-' {
+		d := strings.ReplaceAll(z[1:], ":", "")
+		h, _ := strconv.Atoi(d[:2])
+		m, _ := strconv.Atoi(d[2:])
+		off := h*3600 + m*60
+		if z[0] == '-' {
+			off = -off
+		}
+		return time.FixedZone(z, off)
+	}
+	if h, ok := zoneOffsets[z]; ok {
+		return time.FixedZone(strings.ToUpper(z), h*3600)
+	}
+	if name, ok := zoneNames[z]; ok {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return nil
+}
+
+// statedTime turns a stated time said in a message posted at said into an
+// instant. A time with a zone ("14:52 PST", "2pm ET", "09:10 +02:00") is
+// read in that zone; a bare one in loc (the configured timezone). A clock
+// time without a date is the latest such time not after the message. A
+// time after the message, or more than a day before it, is refused, as is
+// an hour without minutes or am/pm ("at 3").
+func statedTime(value string, said time.Time, loc *time.Location) (time.Time, bool) {
 	m := clockRE.FindStringSubmatch(strings.TrimSpace(value))
-	if m == nil {
+	if m == nil || m[5] == "" && m[7] == "" {
 		return time.Time{}, false
 	}
 	h, _ := strconv.Atoi(m[4])
@@ -42,21 +88,27 @@ func statedTime(value string, said time.Time) (time.Time, bool) {
 	if h > 23 || mi > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	said = said.UTC()
+	if z := zoneOf(m[8]); z != nil {
+		loc = z
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	local := said.In(loc)
 	var t time.Time
 	if m[1] != "" {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[2])
 		d, _ := strconv.Atoi(m[3])
-		t = time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+		t = time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc)
 	} else {
-		t = time.Date(said.Year(), said.Month(), said.Day(), h, mi, sec, 0, time.UTC)
+		t = time.Date(local.Year(), local.Month(), local.Day(), h, mi, sec, 0, loc)
 		if t.After(said) {
-			t = t.AddDate(0, 0, -1)
+			t = time.Date(local.Year(), local.Month(), local.Day()-1, h, mi, sec, 0, loc)
 		}
 	}
 	if t.After(said) || said.Sub(t) > 24*time.Hour {
 		return time.Time{}, false
 	}
-	return t, true
+	return t.UTC(), true
 }

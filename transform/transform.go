@@ -2,6 +2,7 @@ package transform
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -33,6 +34,11 @@ type Summary struct {
 	Open      int
 	Excluded  int
 	Problems  int
+	// ConfigHash is the SHA-256 of the effective configuration; when it
+	// differs from the last run's, ConfigChanged says so, naming both
+	// configuration sources.
+	ConfigHash    string
+	ConfigChanged string
 }
 
 // Run rebuilds the derived layer from the raw tables, replacing it in one
@@ -69,13 +75,25 @@ func Run(ctx context.Context, db *warehouse.DB, cfg *config.Config, opts Options
 	b.dropAnnouncements()
 
 	// 4. Enrichment: regression tests, recurrences, statuses, data quality.
-	if err := checkFixes(ctx, b.incidents, cfg); err != nil {
+	if err := checkFixes(ctx, b.incidents, cfg, opts.Log); err != nil {
 		return nil, err
 	}
 	finish(b.incidents, cfg, b.asm.catalog, startedAt)
 
-	// 5. Write.
+	// 5. Write, saying when the configuration differs from the last run's.
 	sum := summarise(b)
+	if sum.ConfigHash, err = configHash(cfg); err != nil {
+		return nil, err
+	}
+	prevRun, prevSource, prevHash, ok, err := previousConfig(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if ok && prevHash != sum.ConfigHash {
+		sum.ConfigChanged = fmt.Sprintf("the configuration differs from the last transform's (run %d): that run used %s (sha256 %.12s), this one uses %s (sha256 %.12s); every derived number may change",
+			prevRun, prevSource, prevHash, cfg.Source, sum.ConfigHash)
+		opts.Log.Warn(sum.ConfigChanged)
+	}
 	sum.RunID, err = write(ctx, conn, b, cfg, startedAt, opts.Now, sum)
 	if err != nil {
 		return nil, err

@@ -140,3 +140,64 @@ func TestEveryTimestampHasExactlyOneEvent(t *testing.T) {
 		}
 	}
 }
+
+// A transform with a configuration other than the last run's says so,
+// naming both sources; the same configuration again says nothing.
+func TestConfigChangeIsNamed(t *testing.T) {
+	db := ingestExport(t, "../ingest/testdata/export", defaults(t))
+	run := func(cfg *config.Config) (*Summary, string) {
+		var logs strings.Builder
+		sum, err := Run(context.Background(), db, cfg, Options{Now: func() time.Time { return testNow }, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum, logs.String()
+	}
+	first, _ := run(defaults(t))
+	if first.ConfigChanged != "" || len(first.ConfigHash) != 64 {
+		t.Fatalf("first run: changed %q, hash %q; want no change and a SHA-256", first.ConfigChanged, first.ConfigHash)
+	}
+	if again, _ := run(defaults(t)); again.ConfigChanged != "" || again.ConfigHash != first.ConfigHash {
+		t.Errorf("same configuration: changed %q, hash %s → %s", again.ConfigChanged, first.ConfigHash, again.ConfigHash)
+	}
+	custom, err := config.Parse("team.yaml", []byte("timezone: Europe/Berlin\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, logs := run(custom)
+	for _, want := range []string{"built-in defaults", "team.yaml", first.ConfigHash[:12]} {
+		if !strings.Contains(changed.ConfigChanged, want) || !strings.Contains(logs, want) {
+			t.Errorf("changed configuration: note %q, log %q; want both to name %q", changed.ConfigChanged, logs, want)
+		}
+	}
+	if got := warehouse.Rows(t, db.DB, `SELECT count(DISTINCT config_hash) FROM transform_runs`)[0]; got != "2" {
+		t.Errorf("transform_runs holds %s distinct config hashes; want 2", got)
+	}
+}
+
+// Issue 7 defect 12: a repos entry whose local clone is missing used to give
+// not_found with no word. It warns once per repository, naming it, and the
+// incidents whose fixes it could not check say so in data quality.
+func TestMissingCloneIsNamed(t *testing.T) {
+	cfg := defaults(t)
+	db := ingestExport(t, "../ingest/testdata/export", cfg)
+	missing := filepath.Join(t.TempDir(), "no-such-clone")
+	cfg.Repos = []config.Repo{{URL: "https://github.com/acme/checkout", Path: missing}, {URL: "https://github.com/acme/other", Path: missing + "-2"}}
+	var logs strings.Builder
+	if _, err := Run(context.Background(), db, cfg, Options{Now: func() time.Time { return testNow }, Log: slog.New(slog.NewTextHandler(&logs, nil))}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "https://github.com/acme/checkout"); n != 1 {
+		t.Errorf("the log names the missing clone of acme/checkout %d times; want once:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), missing) {
+		t.Errorf("the log does not name the path %s:\n%s", missing, logs.String())
+	}
+	got := warehouse.Rows(t, db.DB, `SELECT incident_id, problem FROM data_quality WHERE problem = 'clone_missing'`)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "C0INC1 |") {
+		t.Errorf("data_quality clone_missing rows = %q; want one for C0INC1", got)
+	}
+	if got := warehouse.Rows(t, db.DB, `SELECT check_result FROM incident_links WHERE kind = 'pull_request'`); len(got) != 1 || got[0] != "no_clone" {
+		t.Errorf("check_result = %q; want no_clone", got)
+	}
+}

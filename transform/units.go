@@ -133,6 +133,7 @@ func loadChannels(ctx context.Context, conn *sql.Conn, cfg *config.Config) ([]*c
 		case slices.Contains(ch.Shared, c.name) || slices.Contains(ch.Shared, c.id):
 			c.shared = true
 		case slices.Contains(ch.Include, c.id) || slices.Contains(ch.Include, c.name):
+			c.included = true
 		default:
 			match := false
 			for _, re := range ch.Compiled() {
@@ -301,9 +302,10 @@ var lifecycleKinds = []string{"declared", "detected", "impact_start", "severity"
 
 // channel assembles the incident of one channel named like an incident
 // channel: it is one whatever its first words, unless it is a standing
-// channel that only looks like one. Exclusion rules still apply to it.
+// channel that only looks like one (and not named in channels.include).
+// Exclusion rules still apply to it.
 func (b *build) channel(ch *channelInfo, msgs []*message) {
-	if why := b.standing(ch, msgs); why != "" {
+	if why := b.standing(ch, msgs); why != "" && !ch.included {
 		b.notIncidents = append(b.notIncidents, notIncident{ch, "standing_channel", fmt.Sprintf("#%s is a standing channel, not one incident: %s", ch.name, why)})
 		return
 	}

@@ -5,8 +5,10 @@ package transform
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,8 +87,10 @@ func write(ctx context.Context, conn *sql.Conn, b *build, cfg *config.Config, st
 	if err != nil {
 		return 0, err
 	}
-	err = conn.QueryRowContext(ctx, `INSERT INTO transform_runs VALUES (nextval('transform_run_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id`,
-		startedAt, now(), startedAt, cfg.Timezone, sum.Messages, sum.Incidents, sum.Resolved, sum.Open, sum.Excluded, cfg.Source, string(rules)).Scan(&runID)
+	err = conn.QueryRowContext(ctx, `INSERT INTO transform_runs (run_id, started_at, finished_at, as_of, timezone, messages_read,
+		incidents, resolved, open, excluded, config_source, rules, config_hash)
+		VALUES (nextval('transform_run_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id`,
+		startedAt, now(), startedAt, cfg.Timezone, sum.Messages, sum.Incidents, sum.Resolved, sum.Open, sum.Excluded, cfg.Source, string(rules), sum.ConfigHash).Scan(&runID)
 	if err != nil {
 		return 0, fmt.Errorf("record transform run: %w", err)
 	}
@@ -94,6 +98,30 @@ func write(ctx context.Context, conn *sql.Conn, b *build, cfg *config.Config, st
 		return 0, fmt.Errorf("commit derived tables: %w", err)
 	}
 	return runID, nil
+}
+
+// configHash is the SHA-256 of the effective configuration as YAML.
+func configHash(cfg *config.Config) (string, error) {
+	y, err := cfg.YAML()
+	if err != nil {
+		return "", fmt.Errorf("hash the configuration: %w", err)
+	}
+	sum := sha256.Sum256(y)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// previousConfig returns the last run's configuration source and hash, if
+// any run recorded one.
+func previousConfig(ctx context.Context, conn *sql.Conn) (runID int64, source, hash string, ok bool, err error) {
+	err = conn.QueryRowContext(ctx, `SELECT run_id, config_source, config_hash FROM transform_runs
+		WHERE config_hash IS NOT NULL ORDER BY run_id DESC LIMIT 1`).Scan(&runID, &source, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", "", false, nil
+	}
+	if err != nil {
+		return 0, "", "", false, fmt.Errorf("read the last transform run: %w", err)
+	}
+	return runID, source, hash, true, nil
 }
 
 func exclusionRules(cfg *config.Config) []map[string]string {
@@ -166,6 +194,8 @@ func incidentRows(b *build, cfg *config.Config, emit func(...driver.Value) error
 		switch {
 		case inc.events["resolved"] != nil:
 			status = "resolved"
+		case inc.closedUnresolved:
+			status = "closed_unresolved"
 		case inc.events["mitigated"] != nil:
 			status = "mitigated"
 		}

@@ -55,5 +55,8 @@ func transformDB(ctx context.Context, d *deps, db *warehouse.DB, cfg *config.Con
 	}
 	fmt.Fprintf(d.stderr, "transform run %d: %d incidents (%d resolved, %d open, %d excluded) from %d messages; %d data-quality notes\n",
 		sum.RunID, sum.Incidents, sum.Resolved, sum.Open, sum.Excluded, sum.Messages, sum.Problems)
+	if sum.ConfigChanged != "" {
+		fmt.Fprintf(d.stderr, "transform: note: %s\n", sum.ConfigChanged)
+	}
 	return sum, nil
 }

@@ -301,6 +301,9 @@ func (bs *bots) alertBots() []*bot {
 
 // catalog is the whole workspace model.
 type catalog struct {
+	// phrases are the signal phrase banks the incidents are written with:
+	// the tuning set, or the held-aside set (Options.HeldAside).
+	phrases  *phraseBanks
 	services []*service
 	repos    []*repo
 	people   []*person

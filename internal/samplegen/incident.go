@@ -141,7 +141,7 @@ func (c *incRender) declare() {
 		case inc.alertBot != nil:
 			c.parent = b.post(d, alertPost(c, false))
 		default:
-			m := say(inc.declarer, fill(pick(c.r, declarations), map[string]string{"title": inc.title, "sev": c.sevSuffix()}))
+			m := say(inc.declarer, fill(pick(c.r, c.b.cat.phrases.declarations), map[string]string{"title": inc.title, "sev": c.sevSuffix()}))
 			if strings.HasPrefix(m.text, "/") {
 				m.noBlocks = true
 			}
@@ -189,7 +189,7 @@ func (c *incRender) declare() {
 			c.topic, c.topicAt = topic, d+2*usSecond
 			b.post(d+2*usSecond, system("channel_topic", creator, "set the channel topic: "+topic, kv{"topic", topic}))
 		}
-		m := say(inc.declarer, fill(pick(c.r, declarations), map[string]string{"title": inc.title, "sev": c.sevSuffix()}))
+		m := say(inc.declarer, fill(pick(c.r, c.b.cat.phrases.declarations), map[string]string{"title": inc.title, "sev": c.sevSuffix()}))
 		if strings.HasPrefix(m.text, "/") {
 			m.noBlocks = true
 		}
@@ -253,7 +253,7 @@ func (c *incRender) acknowledge() {
 	case inc.style == stylePagerDuty:
 		c.mark("acknowledged_at", c.post(inc.ack, botSay(c.tool, "Acknowledged by "+inc.acker.realName())))
 	default:
-		m := say(inc.acker, pick(c.r, acks))
+		m := say(inc.acker, pick(c.r, c.b.cat.phrases.acks))
 		if strings.HasPrefix(m.text, "/") {
 			m.noBlocks = true
 		}
@@ -329,14 +329,14 @@ func (c *incRender) progress() {
 		}
 		c.statuspage = true
 		if hi-lo > 4*usMinute {
-			c.post(lo+(hi-lo)/6, say(inc.commander, c.text(pick(c.r, statusInvestigating), inc.commander)))
+			c.post(lo+(hi-lo)/6, say(inc.commander, c.text(pick(c.r, c.b.cat.phrases.statusInvestigating), inc.commander)))
 		}
 		if inc.wrongStatusAt != 0 {
-			c.post(inc.wrongStatusAt, say(inc.commander, c.text(pick(c.r, statusMonitoring), inc.commander)))
+			c.post(inc.wrongStatusAt, say(inc.commander, c.text(pick(c.r, c.b.cat.phrases.statusMonitoring), inc.commander)))
 			c.post(inc.wrongStatusAt+c.r.between(40, 180)*usSecond, say(inc.commander, c.text(pick(c.r, statusCorrection), inc.commander)))
 			c.notes = append(c.notes, "status_out_of_order")
 		} else if hi-lo > 8*usMinute {
-			c.post(lo+(hi-lo)*2/3, say(inc.commander, c.text(pick(c.r, statusIdentified), inc.commander)))
+			c.post(lo+(hi-lo)*2/3, say(inc.commander, c.text(pick(c.r, c.b.cat.phrases.statusIdentified), inc.commander)))
 		}
 	}
 }
@@ -359,9 +359,9 @@ func (c *incRender) mitigate() {
 		c.mark("mitigated_at", c.post(t, firehydrantMilestone(c, "Mitigated")))
 	default:
 		who := pick(c.r, inc.responders)
-		text := c.text(pick(c.r, mitigations), who)
+		text := c.text(pick(c.r, c.b.cat.phrases.mitigations), who)
 		if c.statuspage {
-			who, text = inc.commander, c.text(pick(c.r, statusMonitoring), inc.commander)
+			who, text = inc.commander, c.text(pick(c.r, c.b.cat.phrases.statusMonitoring), inc.commander)
 		}
 		m := say(who, text)
 		if strings.HasPrefix(text, "/") {
@@ -485,9 +485,9 @@ func (c *incRender) resolve() {
 
 func (c *incRender) humanResolution(t int64) *message {
 	inc := c.inc
-	text := c.text(pick(c.r, resolutions), inc.commander)
+	text := c.text(pick(c.r, c.b.cat.phrases.resolutions), inc.commander)
 	if c.statuspage {
-		text = c.text(pick(c.r, statusResolved), inc.commander)
+		text = c.text(pick(c.r, c.b.cat.phrases.statusResolved), inc.commander)
 	}
 	m := say(inc.commander, text)
 	if strings.HasPrefix(text, "/") {

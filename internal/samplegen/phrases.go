@@ -2,10 +2,75 @@ package samplegen
 
 import "strings"
 
-// Phrase banks. Incident chatter must never carry a lifecycle signal
-// (acknowledgement, mitigation, resolution, declaration, postmortem, fix
-// link, regression-test claim): the truth puts each event on exactly the
-// messages that carry it. phrases_test.go checks this.
+// Phrase banks. The truth puts each lifecycle event on exactly the message
+// that carries it, so incident chatter states no event of this incident;
+// it does use lifecycle words in other senses ("the resolved tickets",
+// "the monitoring dashboard"), as people do.
+//
+// The signal banks come in two sets (phraseBanks): the tuning set, which
+// the recognisers were written against, and the held-aside set, written
+// afterwards and never tuned on (Options.HeldAside). Accuracy that counts
+// is measured on the held-aside set.
+
+// phraseBanks are the people's lifecycle phrases an incident is written with.
+type phraseBanks struct {
+	declarations, acks, mitigations, resolutions                            []string
+	statusInvestigating, statusIdentified, statusMonitoring, statusResolved []string
+}
+
+var tuningPhrases = phraseBanks{
+	declarations: declarations, acks: acks, mitigations: mitigations, resolutions: resolutions,
+	statusInvestigating: statusInvestigating, statusIdentified: statusIdentified,
+	statusMonitoring: statusMonitoring, statusResolved: statusResolved,
+}
+
+// heldAsidePhrases were written after the recognisers, in other words, and
+// are never used to tune them. {title}, {sev} and {svc} are filled in.
+var heldAsidePhrases = phraseBanks{
+	declarations: []string{
+		"Opening an incident: {title}{sev}",
+		"raising an incident for {title}{sev}",
+		"Starting an incident — {title}{sev}",
+		"/incident declare {title}{sev}",
+	},
+	acks: []string{
+		"got it, I'm taking this one",
+		"ack, IC is me",
+		"on it now",
+		"Acknowledged — I'll lead",
+		"taking point on this",
+	},
+	mitigations: []string{
+		"reverted the bad config, errors are dropping",
+		"mitigation is in place: traffic moved to the secondary",
+		"the rollback finished and latency is recovering",
+		"failover done, {svc} is serving again from the standby",
+		"/incident mitigate",
+	},
+	resolutions: []string{
+		"we're fully recovered, closing this out now",
+		"resolved — {svc} has been healthy for 30 minutes",
+		"this is fixed, thanks everyone",
+		"all good now, {svc} is back to normal",
+		"/incident resolve",
+	},
+	statusInvestigating: []string{
+		"Investigating: {svc} requests are failing for some customers.",
+		"We are aware of elevated latency on {svc} and are looking into it.",
+	},
+	statusIdentified: []string{
+		"Identified: a faulty deploy of {svc} is the cause.",
+		"The cause has been identified; a fix is in progress.",
+	},
+	statusMonitoring: []string{
+		"Monitoring: a fix is live and we are watching {svc} closely.",
+		"We rolled out a fix and are monitoring {svc}.",
+	},
+	statusResolved: []string{
+		"Resolved: {svc} has fully recovered.",
+		"This incident is resolved; {svc} is operating normally.",
+	},
+}
 
 // investigation is what responders say while they work.
 var investigation = []string{
@@ -80,6 +145,11 @@ var investigation = []string{
 	"&gt; {pct}% of the errors come from one tenant",
 	"turning off the recommendation widget to shed load",
 	"writes are succeeding again, reads still slow",
+	// Lifecycle words in other senses.
+	"checking the monitoring dashboard for {svc}",
+	"none of the resolved tickets from last week mention {svc}",
+	"the monitoring stack itself looks healthy",
+	"last time this was fixed by a restart, trying that on one pod",
 }
 
 // firstReplies open a conversation without saying "ack": when no explicit
@@ -208,6 +278,11 @@ var sharedQuestions = []string{
 	"is {svc} supposed to be this slow in staging?",
 	"quick question: where do I find the on-call schedule for {svc}?",
 	"anyone know why {svc} logs stopped showing up in Kibana for a minute?",
+	// Ordinary conversation with lifecycle words in other senses.
+	"does anyone know if resolved tickets get archived automatically?",
+	"where is the monitoring dashboard for {svc}?",
+	"reminder: incident review on Thursday, please add your notes",
+	"thanks everyone for the quick fix yesterday!",
 }
 
 var sharedAnswers = []string{

@@ -5,21 +5,44 @@ import (
 	"testing"
 )
 
-// lifecycle matches words a recogniser could take for an incident event.
-var lifecycle = regexp.MustCompile(`(?i)\b(ack|acked|acknowledg\w*|on it|resolv\w*|mitigat\w*|monitor\w*|stable|close[ds]?|closing|all clear|roll(ed)? ?back|rollback|revert\w*|fix(ed|es|ing)?|investigat\w*|identified|declar\w*|regression|post-?mortem|review doc\w*|start(ed|s)?|impact|incident|sev ?[0-4]|p[0-5]|triggered|alarm|firing|cancel\w*|false alarm|drill|maintenance|game day|recover\w*|github\.com)\b`)
-
-func TestChatterCarriesNoLifecycleSignal(t *testing.T) {
-	banks := map[string][]string{
-		"investigation": investigation, "firstReplies": firstReplies, "preAckChatter": preAckChatter,
-		"afterwards": afterwards, "incCommands": incCommands, "sharedQuestions": sharedQuestions, "sharedAnswers": sharedAnswers,
+// The held-aside set shares no phrase with the tuning set: accuracy on it
+// is measured on words the recognisers were not written against.
+func TestHeldAsidePhrasesAreNotTuningPhrases(t *testing.T) {
+	tuning := map[string]bool{}
+	for _, bank := range [][]string{tuningPhrases.declarations, tuningPhrases.acks, tuningPhrases.mitigations, tuningPhrases.resolutions,
+		tuningPhrases.statusInvestigating, tuningPhrases.statusIdentified, tuningPhrases.statusMonitoring, tuningPhrases.statusResolved} {
+		for _, p := range bank {
+			tuning[p] = true
+		}
 	}
-	banks["leadIns"], banks["tails"] = leadIns, tails
-	for name, bank := range banks {
-		for _, s := range bank {
-			if m := lifecycle.FindString(s); m != "" {
-				t.Errorf("%s phrase %q contains %q, which a recogniser could read as an incident event", name, s, m)
+	h := heldAsidePhrases
+	for _, bank := range [][]string{h.declarations, h.acks, h.mitigations, h.resolutions,
+		h.statusInvestigating, h.statusIdentified, h.statusMonitoring, h.statusResolved} {
+		if len(bank) == 0 {
+			t.Fatal("a held-aside bank is empty")
+		}
+		for _, p := range bank {
+			if tuning[p] && !regexp.MustCompile(`^/`).MatchString(p) {
+				t.Errorf("held-aside phrase %q is also a tuning phrase", p)
 			}
 		}
+	}
+}
+
+// Chatter uses lifecycle words in other senses, as people do: the
+// recognisers must not take them for events.
+func TestChatterUsesLifecycleWordsInOtherSenses(t *testing.T) {
+	other := regexp.MustCompile(`(?i)\b(resolved tickets|monitoring (dashboard|stack)|fixed by a restart|quick fix)\b`)
+	n := 0
+	for _, bank := range [][]string{investigation, sharedQuestions} {
+		for _, s := range bank {
+			if other.MatchString(s) {
+				n++
+			}
+		}
+	}
+	if n < 4 {
+		t.Errorf("%d chatter phrases use lifecycle words in other senses; want at least 4", n)
 	}
 }
 

@@ -135,6 +135,10 @@ func newPlan(opts Options, la *time.Location) *plan {
 		opts: opts, end: end, start: end - int64(opts.Weeks)*7*usDay,
 		cat: newCatalog(r), usedIDs: map[string]bool{}, usedNames: map[string]bool{}, la: la,
 	}
+	p.cat.phrases = &tuningPhrases
+	if opts.HeldAside {
+		p.cat.phrases = &heldAsidePhrases
+	}
 	p.planIncidents(r)
 	p.planFixes(r)
 	p.planChannels(r)

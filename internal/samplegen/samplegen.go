@@ -24,6 +24,11 @@ type Options struct {
 	Scale     float64   // multiplies chatter volume (messages per incident and noise channels); 1 is realistic
 	End       time.Time // the workspace's "now"
 	Zip       bool      // also write DIR/export.zip
+	// HeldAside writes people's lifecycle messages (declarations, acks,
+	// mitigations, resolutions, status updates) from the held-aside phrase
+	// banks, which the recognisers were not tuned on: accuracy measured on
+	// them is not circular.
+	HeldAside bool
 }
 
 // Summary reports what Generate wrote.
