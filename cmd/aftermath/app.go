@@ -58,16 +58,6 @@ func (d *deps) config() (*config.Config, error) {
 	return config.Load(d.configPath)
 }
 
-// openDB opens the warehouse named by --db or $AFTERMATH_DB for writing,
-// with the configuration's memory limit.
-func (d *deps) openDB(ctx context.Context) (*warehouse.DB, error) {
-	cfg, err := d.config()
-	if err != nil {
-		return nil, err
-	}
-	return warehouse.Open(ctx, d.dbPath, warehouse.Options{MemoryLimit: cfg.MemoryLimit})
-}
-
 // usageError marks errors in how a command was called (exit code 2).
 type usageError struct{ err error }
 
