@@ -37,6 +37,9 @@ type ExportOptions struct {
 	Bounds Bounds
 	Now    func() time.Time
 	Log    *slog.Logger
+	// Progress, if set, is told how many bytes of the selected day files
+	// are stored, after each batch (for a progress bar).
+	Progress func(done, total int64)
 }
 
 // exportSource lists an export's files and makes them readable as local
@@ -529,6 +532,10 @@ func (e *exportRun) messages(ctx context.Context) error {
 	e.Counts.ChannelsDone = len(e.selected) - len(work)
 
 	sizes := e.sizes(work)
+	var total, done int64
+	for _, n := range sizes {
+		total += n
+	}
 	var batch []chanFiles
 	var batchBytes int64
 	flush := func() error {
@@ -547,6 +554,9 @@ func (e *exportRun) messages(ctx context.Context) error {
 		}
 		e.Counts.ChannelsDone += len(batch)
 		e.log.Debug("stored batch", "channels", len(batch), "files", len(names), "bytes", batchBytes)
+		if done += batchBytes; e.opts.Progress != nil {
+			e.opts.Progress(done, total)
+		}
 		batch, batchBytes = nil, 0
 		return nil
 	}

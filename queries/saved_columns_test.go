@@ -32,7 +32,7 @@ func TestSavedQueryColumnsDocumented(t *testing.T) {
 			t.Errorf("docs/saved-queries.md has no section ### `%s`", s.Name)
 			continue
 		}
-		rows, err := db.Query(s.SQL)
+		rows, err := db.wh.Query(s.SQL)
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}

@@ -43,8 +43,14 @@ echo "the export and the API gave the same messages:"
 "$bin" --db "$db" query --format table "SELECT count(*) AS messages_from_export FROM messages"
 "$bin" --db "$live" query --format table "SELECT count(*) AS messages_from_api FROM messages"
 
-step "4. Transform: incidents, timelines with evidence, metrics"
-"$bin" --db "$db" --config "$cfg" transform
+step "4. The nightly job: aftermath run (transform, report, publish the analysts' snapshot, record the run)"
+# The demo already ingested, so its run skips ingest; in production run.ingest
+# is slack (or export, from a drop folder).
+run_cfg=$dir/run.yaml
+{ cat "$cfg"; printf '\nrun:\n  ingest: none\n'; } >"$run_cfg"
+"$bin" --db "$db" --config "$run_cfg" run --summary-file "$dir/last-run.json" --metrics-file "$dir/aftermath.prom"
+# The run is recorded after it publishes, so the working file (--live) has it.
+"$bin" --db "$db" query --live --format table "SELECT step, status, duration_ms FROM run_steps ORDER BY position"
 
 step "5. Headline numbers"
 "$bin" --db "$db" query --format table --saved severity
@@ -63,7 +69,9 @@ echo "report: $report"
 cat <<EOT
 
 Done. Outputs:
-  $db              the warehouse (DuckDB): raw layer and derived layer
+  $db              the working warehouse (DuckDB): raw layer and derived layer
+  ${db%.duckdb}.snapshot.duckdb     the published snapshot analysts and any DuckDB client read
+  $dir/last-run.json    the run's summary; $dir/aftermath.prom its Prometheus metrics
   $live                 the same workspace ingested through the Web API path
   $sample/truth.json    the generator's ground truth, to check the numbers against
   $report   the weekly report (open it in a browser); $dir/reports/index.html lists every week

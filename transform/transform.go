@@ -20,6 +20,9 @@ type Options struct {
 	// channels, so a larger channel is read alone), and so the memory a
 	// transform needs however large the warehouse grows.
 	MessagesPerQuery int
+	// Progress, if set, is told how many of the messages to read have been
+	// read, after each slice (for a progress bar).
+	Progress func(done, total int64)
 }
 
 // Summary is what a transform found.
@@ -65,6 +68,7 @@ func Run(ctx context.Context, db *warehouse.DB, cfg *config.Config, opts Options
 	}
 	b := newBuild(cls, newAssembler(cfg, startedAt), chans, startedAt)
 	b.patterns = cfg.Channels.Compiled()
+	b.progress = opts.Progress
 	if err := b.readUnits(ctx, conn, opts.MessagesPerQuery); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ type build struct {
 	alertGroups  map[string]*alertGroup // open alert groups of shared channels (alertgroups.go)
 	// channelIncidents finds a channel incident by ID and by #name (announcements.go).
 	channelIncidents map[string]*incident
+	progress         func(done, total int64)
 }
 
 type notIncident struct {
@@ -67,10 +68,15 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 	if err != nil {
 		return err
 	}
+	report, err := b.progressReporter(ctx, conn)
+	if err != nil {
+		return err
+	}
 	for _, batch := range batches {
 		if err := b.readBatch(ctx, conn, batch, false, nil, nil); err != nil {
 			return err
 		}
+		report()
 	}
 	for _, c := range shared {
 		slices, err := threadSlices(ctx, conn, c.id, perQuery)
@@ -81,9 +87,28 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 			if err := b.readBatch(ctx, conn, []string{c.id}, true, sl[0], sl[1]); err != nil {
 				return err
 			}
+			report()
 		}
 	}
 	return nil
+}
+
+// progressReporter counts the messages readUnits will read and returns
+// the function that tells b.progress how far it got; it does nothing when
+// nobody asked.
+func (b *build) progressReporter(ctx context.Context, conn *sql.Conn) (func(), error) {
+	if b.progress == nil {
+		return func() {}, nil
+	}
+	ids := make([]string, len(b.order))
+	for i, c := range b.order {
+		ids[i] = c.id
+	}
+	var total int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE list_contains(?::VARCHAR[], channel_id)`, ids).Scan(&total); err != nil {
+		return nil, fmt.Errorf("count messages: %w", err)
+	}
+	return func() { b.progress(b.messages, total) }, nil
 }
 
 // loadChannels returns the channels transform reads: incident channels by

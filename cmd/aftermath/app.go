@@ -18,6 +18,7 @@ import (
 
 	"github.com/aftermath-dev/aftermath/ingest"
 	"github.com/aftermath-dev/aftermath/internal/config"
+	"github.com/aftermath-dev/aftermath/internal/lock"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 	"github.com/aftermath-dev/aftermath/reports"
 )
@@ -58,16 +59,6 @@ func (d *deps) config() (*config.Config, error) {
 	return config.Load(d.configPath)
 }
 
-// openDB opens the warehouse named by --db or $AFTERMATH_DB for writing,
-// with the configuration's memory limit.
-func (d *deps) openDB(ctx context.Context) (*warehouse.DB, error) {
-	cfg, err := d.config()
-	if err != nil {
-		return nil, err
-	}
-	return warehouse.Open(ctx, d.dbPath, warehouse.Options{MemoryLimit: cfg.MemoryLimit})
-}
-
 // usageError marks errors in how a command was called (exit code 2).
 type usageError struct{ err error }
 
@@ -90,6 +81,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 		termWidth:  terminalWidth(stdout),
 		stderrTTY:  isTerminal(stderr),
 	}
+	return mainDeps(d, args)
+}
+
+// mainDeps is Main with its dependencies built, so tests can pretend to be
+// on a terminal.
+func mainDeps(d *deps, args []string) int {
+	stdin, stdout, stderr := d.stdin, d.stdout, d.stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -119,7 +117,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &ue), config.IsConfigError(err), isFlagError(err):
 		return exitUsage
-	case errors.Is(err, warehouse.ErrLocked):
+	case errors.Is(err, warehouse.ErrLocked), errors.Is(err, lock.ErrHeld):
 		return exitLocked
 	case errors.Is(err, ingest.ErrNotExport):
 		return exitUsage
@@ -133,22 +131,61 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// cobra reports flag and argument problems as plain errors; recognise them.
+// isFlagError reports whether err is a problem in how a command was
+// called: flag parsing, arguments, required or exclusive flags. Each is
+// typed where cobra reports it (SetFlagErrorFunc, typedArgs); the text of an
+// error never decides its exit code.
 func isFlagError(err error) bool {
 	var fe flagError
-	if errors.As(err, &fe) {
-		return true
-	}
-	msg := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand flag", "unknown command", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
+	return errors.As(err, &fe)
 }
 
 type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }
+
+// typedArgs makes every argument problem of c and its subcommands a
+// flagError: positional arguments, required flags, exclusive flag groups,
+// and a mistyped subcommand, which cobra would otherwise answer with the
+// parent's help and exit 0.
+func typedArgs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		typedArgs(sub)
+	}
+	orig := c.Args
+	parent := c.HasSubCommands()
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if parent && len(args) > 0 {
+			return flagError{unknownCommand(cmd, args[0])}
+		}
+		if orig != nil {
+			if err := orig(cmd, args); err != nil {
+				return flagError{err}
+			}
+		}
+		if err := cmd.ValidateRequiredFlags(); err != nil {
+			return flagError{err}
+		}
+		if err := cmd.ValidateFlagGroups(); err != nil {
+			return flagError{err}
+		}
+		return nil
+	}
+	if parent && c.Run == nil && c.RunE == nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	}
+}
+
+func unknownCommand(cmd *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if s := cmd.SuggestionsFor(name); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return errors.New(msg)
+}
 
 func commandPath(root *cobra.Command, args []string) string {
 	c, _, err := root.Find(args)
@@ -180,6 +217,7 @@ Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
 		},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError{err} })
+	defer typedArgs(root)
 	pf := root.PersistentFlags()
 	pf.StringVar(&d.dbPath, "db", "", "warehouse file (default $AFTERMATH_DB or ./aftermath.duckdb)")
 	pf.StringVar(&d.configPath, "config", "", "configuration file (default $AFTERMATH_CONFIG, else built-in defaults)")
@@ -189,6 +227,9 @@ Ingest a Slack export or the Web API into a DuckDB warehouse, then query it:
 	root.AddCommand(
 		newIngestCmd(d),
 		newTransformCmd(d),
+		newRunCmd(d),
+		newPublishCmd(d),
+		newExportCmd(d),
 		newReportCmd(d),
 		newQueryCmd(d),
 		newSchemaCmd(d),
@@ -209,18 +250,9 @@ func (d *deps) setup(cmd *cobra.Command) error {
 	if d.configPath == "" {
 		d.configPath = d.getenv("AFTERMATH_CONFIG")
 	}
-	level := slog.LevelInfo
-	if d.verbose {
-		level = slog.LevelDebug
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch d.logFormat {
-	case "text":
-		d.log = slog.New(slog.NewTextHandler(d.stderr, opts))
-	case "json":
-		d.log = slog.New(slog.NewJSONHandler(d.stderr, opts))
-	default:
+	if d.logFormat != "text" && d.logFormat != "json" {
 		return usagef("--log-format must be text or json, not %q", d.logFormat)
 	}
+	d.log = newLogger(d, d.stderr)
 	return nil
 }

@@ -2,9 +2,43 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aftermath-dev/aftermath/internal/config"
 )
+
+// writeConfigHeader says where each value came from: the keys the file
+// set, with their lines, and the built-in defaults for everything else.
+func writeConfigHeader(w io.Writer, cfg *config.Config) {
+	fmt.Fprintf(w, "# effective configuration: %s merged over the built-in defaults\n", cfg.Source)
+	if cfg.Source == config.DefaultsName {
+		fmt.Fprintf(w, "# every value below comes from the built-in defaults\n")
+		return
+	}
+	var leaves []string
+	for k := range cfg.Lines {
+		leaf := true
+		for other := range cfg.Lines {
+			if strings.HasPrefix(other, k+".") || strings.HasPrefix(other, k+"[") {
+				leaf = false
+				break
+			}
+		}
+		if leaf {
+			leaves = append(leaves, k)
+		}
+	}
+	sort.Slice(leaves, func(i, j int) bool { return cfg.Lines[leaves[i]] < cfg.Lines[leaves[j]] })
+	fmt.Fprintf(w, "# set in %s:\n", cfg.Source)
+	for _, k := range leaves {
+		fmt.Fprintf(w, "#   %s (line %d)\n", k, cfg.Lines[k])
+	}
+	fmt.Fprintf(w, "# every other value comes from the built-in defaults\n")
+}
 
 func newConfigCmd(d *deps) *cobra.Command {
 	cmd := &cobra.Command{
@@ -28,7 +62,7 @@ every key.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(d.stdout, "# effective configuration: %s merged over the built-in defaults\n", cfg.Source)
+			writeConfigHeader(d.stdout, cfg)
 			_, err = d.stdout.Write(out)
 			return err
 		},

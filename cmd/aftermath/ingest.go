@@ -10,6 +10,7 @@ import (
 
 	"github.com/aftermath-dev/aftermath/ingest"
 	"github.com/aftermath-dev/aftermath/internal/config"
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
 func newIngestCmd(d *deps) *cobra.Command {
@@ -49,6 +50,7 @@ func (f *selectionFlags) selection(cfg *config.Config) (ingest.Selection, error)
 type ingestExportOptions struct {
 	path string
 	sel  selectionFlags
+	pub  publishFlags
 }
 
 func newIngestExportCmd(d *deps) *cobra.Command {
@@ -77,6 +79,7 @@ and the exit code is 3.`,
 		},
 	}
 	opts.sel.register(cmd)
+	opts.pub.register(cmd)
 	return cmd
 }
 
@@ -92,19 +95,31 @@ func runIngestExport(ctx context.Context, d *deps, opts *ingestExportOptions) er
 	if _, err := os.Stat(opts.path); err != nil {
 		return usagef("export %s: %v", opts.path, err)
 	}
-	db, err := d.openDB(ctx)
+	w, err := d.openWriter(ctx, "aftermath ingest export", true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	_, err = ingestExport(ctx, d, w.db, cfg, opts.path, sel)
+	return w.finish(ctx, err, opts.pub)
+}
+
+// ingestExport ingests the export at path into db and prints its summary.
+func ingestExport(ctx context.Context, d *deps, db *warehouse.DB, cfg *config.Config, path string, sel ingest.Selection) (*ingest.Result, error) {
+	bar := newProgress(d, "export", true)
+	var progress func(done, total int64)
+	if bar != nil {
+		progress = func(done, total int64) { bar.set(done, total, "") }
+	}
 	res, err := ingest.IngestExport(ctx, db, ingest.ExportOptions{
-		Path:       opts.path,
+		Path:       path,
 		Selection:  sel,
 		BatchBytes: int64(cfg.Export.BatchMB) << 20,
 		Bounds:     ingestBounds(cfg),
 		Now:        d.now,
-		Log:        d.log,
+		Log:        bar.logger(d),
+		Progress:   progress,
 	})
+	bar.finish()
 	if res != nil {
 		c := res.Counts
 		dups := ""
@@ -114,8 +129,9 @@ func runIngestExport(ctx context.Context, d *deps, opts *ingestExportOptions) er
 		fmt.Fprintf(d.stderr, "ingest run %d %s: %d of %d channels selected, %d stored; %d files read, %d skipped; messages: %d read, %d new, %d updated, %d skipped%s; %d users\n",
 			res.RunID, res.Status, c.ChannelsSelected, c.ChannelsTotal, c.ChannelsDone,
 			c.FilesRead, c.FilesSkipped, c.MessagesRead, c.MessagesNew, c.MessagesUpdated, c.MessagesSkipped, dups, c.Users)
+		err = checkSelected(c, err)
 	}
-	return err
+	return res, err
 }
 
 // ingestBounds are the configuration's bounds on one input.

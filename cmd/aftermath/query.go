@@ -26,6 +26,7 @@ type queryOptions struct {
 	format string // --format; "" picks table on a terminal, else csv
 	out    string // --out FILE; "" or "-" is stdout
 	wide   bool   // --wide: no cutting of table cells to the terminal
+	live   bool   // --live: the working file, not the snapshot
 
 	timeout    time.Duration // --timeout
 	hasTimeout bool          // --timeout was given
@@ -40,10 +41,14 @@ func newQueryCmd(d *deps) *cobra.Command {
 as the argument, from a file with -f, as a saved query with --saved, or on
 stdin when none of those is given and stdin is not a terminal.
 
-The warehouse is opened read-only and sandboxed: a statement that would
+It reads the published snapshot (publish.snapshot; by default
+NAME.snapshot.duckdb beside the warehouse), which every writing command
+refreshes, so queries never block the nightly job nor wait for it. --live
+reads the working warehouse instead, when no writer holds it.
+
+The file is opened read-only and sandboxed: a statement that would
 change it, read or write other files, or load an extension fails with
-DuckDB's message. Several analysts can query the file at once; while the
-nightly job writes it, query the published snapshot instead (--db).
+DuckDB's message.
 
 Formats: table (the default on a terminal), csv (the default otherwise),
 json, ndjson, parquet and arrow (an Arrow IPC file). parquet and arrow are
@@ -84,6 +89,7 @@ examples.`,
 	f.StringVarP(&opts.out, "out", "o", "", "write the result to `FILE`, atomically (- for stdout)")
 	f.BoolVar(&opts.wide, "wide", false, "show table cells whole instead of fitting the table to the terminal")
 	f.DurationVar(&opts.timeout, "timeout", queries.DefaultTimeout, "cancel the query after `DURATION` (default query.timeout; 0 for none)")
+	f.BoolVar(&opts.live, "live", false, "read the working warehouse instead of the published snapshot (only while no writer holds it)")
 	return cmd
 }
 
@@ -129,7 +135,11 @@ func runQuery(ctx context.Context, d *deps, opts *queryOptions) error {
 		runOpts.Width = d.termWidth
 	}
 
-	db, err := queries.Open(ctx, d.dbPath, limits)
+	path, err := d.queryPath(opts.live)
+	if err != nil {
+		return err
+	}
+	db, err := queries.Open(ctx, path, limits)
 	if errors.Is(err, queries.ErrNoWarehouse) {
 		return usagef("%w", err)
 	}

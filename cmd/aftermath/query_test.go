@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aftermath-dev/aftermath/internal/config"
+	"github.com/aftermath-dev/aftermath/internal/snapshot"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 	"github.com/aftermath-dev/aftermath/queries"
 )
@@ -28,6 +30,11 @@ func queryWarehouse(t *testing.T) string {
 	_, err = db.ExecContext(context.Background(), `INSERT INTO ingest_runs (run_id, kind, source, started_at, finished_at, status)
 		VALUES (1, 'export', 'export.zip', '2026-11-21 02:00:00+00', '2026-11-21 02:00:07+00', 'ok')`)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// aftermath query reads the published snapshot.
+	cfg, _ := config.Default()
+	if _, err := snapshot.Publish(context.Background(), db.DB, cfg.SnapshotPath(path), snapshot.Options{Keep: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {

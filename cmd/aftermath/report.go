@@ -87,12 +87,14 @@ func runReport(ctx context.Context, d *deps, opts *reportOptions) error {
 			return usagef("--post-slack uploads report.html: keep html in --format")
 		}
 	}
-	db, err := d.openDB(ctx)
+	// The report writes no table, but it takes the writers' lock so it
+	// never reads a warehouse halfway through a transform.
+	w, err := d.openWriter(ctx, "aftermath report", false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	res, err := reports.Run(ctx, db.DB, ro)
+	res, err := reports.Run(ctx, w.db.DB, ro)
+	err = w.close(err)
 	if errors.Is(err, reports.ErrUsage) {
 		return usageError{err}
 	}

@@ -4,18 +4,18 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/url"
 	"os"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aftermath-dev/aftermath/ingest"
+	"github.com/aftermath-dev/aftermath/internal/config"
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
 type ingestSlackOptions struct {
@@ -25,6 +25,7 @@ type ingestSlackOptions struct {
 	since     string
 	full      bool
 	sel       selectionFlags
+	pub       publishFlags
 }
 
 func newIngestSlackCmd(d *deps) *cobra.Command {
@@ -65,6 +66,7 @@ the log and in ingest_skips), 5 when Slack refused the token or a scope.`,
 	f.BoolVar(&opts.full, "full", false, "refetch every selected channel's whole history and every thread")
 	cmd.MarkFlagsMutuallyExclusive("since", "full")
 	opts.sel.register(cmd)
+	opts.pub.register(cmd)
 	return cmd
 }
 
@@ -77,43 +79,46 @@ func runIngestSlack(ctx context.Context, d *deps, opts *ingestSlackOptions) erro
 	if err != nil {
 		return err
 	}
+	so, err := slackOptions(d, cfg, opts)
+	if err != nil {
+		return err
+	}
+	so.Selection = sel
+	w, err := d.openWriter(ctx, "aftermath ingest slack", true)
+	if err != nil {
+		return err
+	}
+	_, err = ingestSlack(ctx, d, w.db, so)
+	return w.finish(ctx, err, opts.pub)
+}
+
+// slackOptions builds the Web API ingest's options from the configuration
+// and flags, token included.
+func slackOptions(d *deps, cfg *config.Config, opts *ingestSlackOptions) (ingest.SlackOptions, error) {
 	apiURL := cfg.Slack.APIURL
 	if opts.apiURL != "" {
 		u, err := url.Parse(opts.apiURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usagef("--api-url %q is not an http(s) URL", opts.apiURL)
+			return ingest.SlackOptions{}, usagef("--api-url %q is not an http(s) URL", opts.apiURL)
 		}
 		apiURL = opts.apiURL
 	}
 	var since time.Time
 	if opts.since != "" {
+		var err error
 		if since, err = parseSince(opts.since); err != nil {
-			return err
+			return ingest.SlackOptions{}, err
 		}
 	}
 	token, source, err := slackToken(d, opts.tokenFile)
 	if err != nil {
-		return err
+		return ingest.SlackOptions{}, err
 	}
-	db, err := d.openDB(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-
-	log := d.log
-	var bar *progressBar
-	var progress func(ingest.SlackProgress)
-	if d.stderrTTY {
-		bar = &progressBar{w: d.stderr, now: time.Now}
-		log, progress = newLogger(d, bar), bar.update
-	}
-	res, err := ingest.IngestSlack(ctx, db, ingest.SlackOptions{
+	return ingest.SlackOptions{
 		Bounds:         ingestBounds(cfg),
 		APIURL:         apiURL,
 		Token:          token,
 		TokenSource:    source,
-		Selection:      sel,
 		Join:           opts.join || cfg.Slack.Join,
 		Lookback:       cfg.Slack.Lookback.D(),
 		Since:          since,
@@ -126,14 +131,27 @@ func runIngestSlack(ctx context.Context, d *deps, opts *ingestSlackOptions) erro
 		HTTPClient:     d.httpClient,
 		Now:            d.now,
 		Rand:           rand.New(rand.NewPCG(uint64(d.now().UnixNano()), 0x5eed)),
-		Log:            log,
-		Progress:       progress,
-	})
+		Log:            d.log,
+	}, nil
+}
+
+// ingestSlack runs the Web API ingest into db, with progress on a
+// terminal, and prints its summary.
+func ingestSlack(ctx context.Context, d *deps, db *warehouse.DB, so ingest.SlackOptions) (*ingest.SlackResult, error) {
+	bar := newProgress(d, "slack", false)
+	if bar != nil {
+		so.Log = bar.logger(d)
+		so.Progress = func(p ingest.SlackProgress) {
+			bar.set(int64(p.ChannelsDone), int64(p.ChannelsSelected), slackProgressText(p))
+		}
+	}
+	res, err := ingest.IngestSlack(ctx, db, so)
 	bar.finish()
 	if res != nil {
 		printSlackSummary(d.stderr, res)
+		err = checkSelected(res.Counts, err)
 	}
-	return err
+	return res, err
 }
 
 // slackToken reads the token from --token-file, else $SLACK_TOKEN, and
@@ -176,84 +194,17 @@ func parseSince(s string) (time.Time, error) {
 	return time.Time{}, usagef("--since %q: want a date (2026-01-31) or an RFC 3339 time (2026-01-31T09:00:00Z)", s)
 }
 
-// newLogger is the run's logger writing through w (the progress bar,
-// which clears its line before each record).
-func newLogger(d *deps, w io.Writer) *slog.Logger {
-	level := slog.LevelInfo
-	if d.verbose {
-		level = slog.LevelDebug
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if d.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// progressBar is one status line on a terminal, redrawn in place. A nil
-// bar does nothing, so callers need not check for a terminal.
-type progressBar struct {
-	mu    sync.Mutex
-	w     io.Writer
-	now   func() time.Time
-	last  ingest.SlackProgress
-	drawn time.Time
-	shown bool
-}
-
-func (b *progressBar) update(p ingest.SlackProgress) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.last = p
-	if now := b.now(); now.Sub(b.drawn) >= 100*time.Millisecond {
-		b.drawn = now
-		b.draw()
-	}
-}
-
-func (b *progressBar) draw() {
-	p := b.last
-	line := fmt.Sprintf("slack: channels %d/%d · %d messages · %d calls", p.ChannelsDone, p.ChannelsSelected, p.Messages, p.Calls)
+// slackProgressText describes a Web API ingest in progress: channels are
+// the bar, the rest is said.
+func slackProgressText(p ingest.SlackProgress) string {
+	s := fmt.Sprintf("slack: %d messages, %d calls", p.Messages, p.Calls)
 	if p.RateLimited > 0 {
-		line += fmt.Sprintf(" · %d rate-limited", p.RateLimited)
-	}
-	if p.Waited > 0 || p.WaitingOn != "" {
-		line += fmt.Sprintf(" · waited %s", p.Waited.Round(time.Second))
+		s += fmt.Sprintf(", %d rate-limited", p.RateLimited)
 	}
 	if p.WaitingOn != "" {
-		line += " (now on " + p.WaitingOn + ")"
+		s += ", waiting on " + p.WaitingOn
 	}
-	fmt.Fprint(b.w, "\r\033[K"+line)
-	b.shown = true
-}
-
-// Write lets log records through: clear the bar, write, redraw.
-func (b *progressBar) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.shown {
-		fmt.Fprint(b.w, "\r\033[K")
-	}
-	n, err := b.w.Write(p)
-	if b.shown {
-		b.draw()
-	}
-	return n, err
-}
-
-func (b *progressBar) finish() {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.shown {
-		fmt.Fprint(b.w, "\r\033[K")
-		b.shown = false
-	}
+	return s + " · channels"
 }
 
 // printSlackSummary writes the run's one-line summary and its skips.

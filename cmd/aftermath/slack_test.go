@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aftermath-dev/aftermath/ingest"
 	"github.com/aftermath-dev/aftermath/internal/slackfake"
@@ -131,28 +131,36 @@ func TestIngestSlackCommand(t *testing.T) {
 	}
 }
 
-// The progress bar redraws one line in place, at most every 100 ms, and
-// clears itself around log records and at the end.
+// The progress bar (one library for the tool) shows the channels done of
+// those selected with an ETA, says the rest, lets log records through
+// whole, and draws nothing off a terminal.
 func TestProgressBar(t *testing.T) {
-	var out bytes.Buffer
-	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
-	b := &progressBar{w: &out, now: func() time.Time { return now }}
-	b.update(ingest.SlackProgress{ChannelsDone: 1, ChannelsSelected: 4, Messages: 120, Calls: 9})
-	b.update(ingest.SlackProgress{ChannelsDone: 2, ChannelsSelected: 4, Messages: 240, Calls: 12}) // too soon: not drawn
-	now = now.Add(time.Second)
-	b.update(ingest.SlackProgress{ChannelsDone: 3, ChannelsSelected: 4, Messages: 360, Calls: 20, RateLimited: 1,
-		Waited: 61 * time.Second, WaitingOn: "conversations.history"})
+	d, _, stderr := testDeps(true)
+	d.logFormat = "text"
+	b := newProgressEvery(d, "slack", false, 0)
+	b.set(1, 4, slackProgressText(ingest.SlackProgress{ChannelsDone: 1, ChannelsSelected: 4, Messages: 120, Calls: 9}))
+	b.set(3, 4, slackProgressText(ingest.SlackProgress{ChannelsDone: 3, ChannelsSelected: 4, Messages: 360, Calls: 20, RateLimited: 1,
+		WaitingOn: "conversations.history"}))
 	fmt.Fprintln(b, "level=WARN msg=hello")
 	b.finish()
-	want := "\r\033[Kslack: channels 1/4 · 120 messages · 9 calls" +
-		"\r\033[Kslack: channels 3/4 · 360 messages · 20 calls · 1 rate-limited · waited 1m1s (now on conversations.history)" +
-		"\r\033[Klevel=WARN msg=hello\n" +
-		"\r\033[Kslack: channels 3/4 · 360 messages · 20 calls · 1 rate-limited · waited 1m1s (now on conversations.history)" +
-		"\r\033[K"
-	if got := out.String(); got != want {
-		t.Errorf("progress output = %q; want %q", got, want)
+	got := stderr.String()
+	for _, want := range []string{
+		"slack: 360 messages, 20 calls, 1 rate-limited, waiting on conversations.history · channels",
+		"3/4",
+		"level=WARN msg=hello\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress output lacks %q:\n%q", want, got)
+		}
 	}
-	var nilBar *progressBar
-	nilBar.update(ingest.SlackProgress{})
-	nilBar.finish()
+	if !regexp.MustCompile(`\[\d+s:\d+s\]`).MatchString(got) {
+		t.Errorf("progress output has no [elapsed:ETA]:\n%q", got)
+	}
+	d, _, stderr = testDeps(false)
+	var off *progress = newProgress(d, "slack", false)
+	off.set(1, 2, "x")
+	off.finish()
+	if off != nil || stderr.Len() > 0 {
+		t.Errorf("off a terminal the bar drew %q", stderr)
+	}
 }

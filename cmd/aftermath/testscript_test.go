@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/aftermath-dev/aftermath/internal/lock"
 	"github.com/aftermath-dev/aftermath/internal/slackfake"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
@@ -21,12 +23,16 @@ import (
 //	code N ARGS...       run aftermath ARGS and check its exit code is N
 //	holddb FILE          open the warehouse for writing in this process
 //	releasedb FILE       close it again
+//	holdlock FILE        take the writers' lock of the warehouse as a
+//	                     pretend "aftermath run"
+//	releaselock FILE     let it go
 //	genbad KIND OUT      generate a big or binary bad input (see genbad)
 //	slackfake DIR        serve the export in DIR as a fake Slack Web API;
 //	                     sets $SLACK_URL and $SLACK_TOKEN for the script
 func scriptParams(dir string) testscript.Params {
 	var mu sync.Mutex
 	held := map[string]*warehouse.DB{}
+	locks := map[string]*lock.Lock{}
 	return testscript.Params{
 		Dir:                 dir,
 		RequireExplicitExec: true,
@@ -71,6 +77,22 @@ func scriptParams(dir string) testscript.Params {
 				delete(held, path)
 				mu.Unlock()
 				ts.Check(db.Close())
+			},
+			"holdlock": func(ts *testscript.TestScript, neg bool, args []string) {
+				path := ts.MkAbs(args[0])
+				l, err := lock.Acquire(path, lock.Current("aftermath run", time.Now()))
+				ts.Check(err)
+				mu.Lock()
+				locks[path] = l
+				mu.Unlock()
+			},
+			"releaselock": func(ts *testscript.TestScript, neg bool, args []string) {
+				path := ts.MkAbs(args[0])
+				mu.Lock()
+				l := locks[path]
+				delete(locks, path)
+				mu.Unlock()
+				ts.Check(l.Release())
 			},
 			"genbad": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {

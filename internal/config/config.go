@@ -45,6 +45,9 @@ type Config struct {
 	Repos       []Repo    `yaml:"repos"`
 	Recognisers []Rule    `yaml:"recognisers"`
 	Query       Query     `yaml:"query"`
+	Run         Run       `yaml:"run"`
+	Publish     Publish   `yaml:"publish"`
+	Privacy     Privacy   `yaml:"privacy"`
 	Report      Report    `yaml:"report"`
 
 	// Source names the file merged over the defaults, or DefaultsName.
@@ -53,6 +56,9 @@ type Config struct {
 	Dir string `yaml:"-"`
 	// Location is Timezone, loaded.
 	Location *time.Location `yaml:"-"`
+	// Lines maps each dotted key set in Source to its line there; keys
+	// not in it come from the built-in defaults.
+	Lines map[string]int `yaml:"-"`
 }
 
 // Channels selects the conversations ingest keeps.
@@ -139,6 +145,66 @@ type Report struct {
 	Confidence         float64            `yaml:"confidence"`
 	WorkingHours       string             `yaml:"working_hours"`
 	Title              string             `yaml:"title"`
+}
+
+// Run configures the nightly job, `aftermath run`: which steps run and
+// where its records go.
+type Run struct {
+	Ingest      string `yaml:"ingest"`     // slack, export or none
+	ExportDir   string `yaml:"export_dir"` // drop folder for ingest: export
+	Transform   bool   `yaml:"transform"`
+	Report      bool   `yaml:"report"`
+	Publish     bool   `yaml:"publish"`
+	SummaryFile string `yaml:"summary_file"`
+	MetricsFile string `yaml:"metrics_file"`
+}
+
+// Run ingest sources.
+var RunIngest = []string{"slack", "export", "none"}
+
+// Publish says where outputs go.
+type Publish struct {
+	Snapshot string `yaml:"snapshot"` // "" is beside the warehouse
+	Keep     int    `yaml:"keep"`
+	Reports  string `yaml:"reports"`
+}
+
+// Privacy says what the published snapshot leaves out.
+type Privacy struct {
+	RedactText        bool   `yaml:"redact_text"`
+	RedactMode        string `yaml:"redact_mode"` // hash or drop
+	PseudonymizeUsers bool   `yaml:"pseudonymize_users"`
+}
+
+// Path resolves p, a path from the configuration, against the folder of
+// the file that set it (the working directory for the defaults).
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.Dir == "" || IsObjectURL(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// SnapshotPath is where the analysts' snapshot of the warehouse at dbPath
+// is published: publish.snapshot, or NAME.snapshot.duckdb beside it.
+//
+// When publish.snapshot is an object-store URL the snapshot is built at the
+// default local path and uploaded from there.
+func (c *Config) SnapshotPath(dbPath string) string {
+	if c.Publish.Snapshot != "" && !IsObjectURL(c.Publish.Snapshot) {
+		return c.Path(c.Publish.Snapshot)
+	}
+	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".snapshot.duckdb"
+}
+
+// ObjectSchemes are the object stores publish.reports and publish.snapshot
+// may name instead of a local path.
+var ObjectSchemes = []string{"s3", "gs", "azblob"}
+
+// IsObjectURL reports whether p is an object-store URL (s3://bucket/…).
+func IsObjectURL(p string) bool {
+	u, err := url.Parse(p)
+	return err == nil && slices.Contains(ObjectSchemes, u.Scheme) && u.Host != ""
 }
 
 // Service is one entry of the service catalog.
@@ -267,6 +333,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	lines := map[string]int{}
 	source := DefaultsName
+	var typeErrs Errors
 	if data != nil && len(bytes.TrimSpace(data)) > 0 {
 		user, err := parseNode(name, data)
 		if err != nil {
@@ -275,18 +342,14 @@ func Parse(name string, data []byte) (*Config, error) {
 		if user.Kind != yaml.MappingNode {
 			return nil, &Error{File: name, Line: user.Line, Msg: "the configuration must be a mapping of keys to values"}
 		}
-		var errs Errors
-		checkKeys(user, reflect.TypeOf(Config{}), "", name, &errs)
-		if len(errs) > 0 {
-			return nil, errs
-		}
+		checkKeys(user, reflect.TypeOf(Config{}), "", name, &typeErrs)
 		recordLines(user, "", lines)
 		merge(base, user)
 		source = name
 	}
 	var cfg Config
 	if err := base.Decode(&cfg); err != nil {
-		return nil, decodeError(source, err)
+		return nil, sortErrors(append(typeErrs, decodeError(source, err).(Errors)...))
 	}
 	cfg.Source = source
 	if source != DefaultsName {
@@ -294,15 +357,33 @@ func Parse(name string, data []byte) (*Config, error) {
 			cfg.Dir = filepath.Dir(abs)
 		}
 	}
-	if errs := cfg.validate(func(key string) (string, int) {
+	errs := cfg.validate(func(key string) (string, int) {
 		if l, ok := lines[key]; ok {
 			return name, l
 		}
 		return DefaultsName, 0
-	}); len(errs) > 0 {
-		return nil, errs
+	})
+	if all := append(typeErrs, errs...); len(all) > 0 {
+		return nil, sortErrors(all)
 	}
+	cfg.Lines = lines
 	return &cfg, nil
+}
+
+// sortErrors orders problems by file, then line; problems of the defaults
+// (line 0) last.
+func sortErrors(errs Errors) Errors {
+	slices.SortStableFunc(errs, func(a, b *Error) int {
+		la, lb := a.Line, b.Line
+		if la == 0 {
+			la = 1 << 30
+		}
+		if lb == 0 {
+			lb = 1 << 30
+		}
+		return la - lb
+	})
+	return errs
 }
 
 func parseNode(name string, data []byte) (*yaml.Node, error) {
@@ -427,36 +508,105 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// checkKeys reports keys of n that t has no field for.
-func checkKeys(n *yaml.Node, t reflect.Type, path, file string, errs *Errors) {
+// checkKeys reports keys of n that t has no field for and values of the
+// wrong type, each with its key and line, and removes them from n, so the
+// rest still decodes and validates and every problem is reported at once.
+// It returns false when n itself has the wrong type (the caller removes it).
+func checkKeys(n *yaml.Node, t reflect.Type, path, file string, errs *Errors) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	bad := func(format string, args ...any) bool {
+		*errs = append(*errs, &Error{File: file, Line: n.Line, Key: path, Msg: fmt.Sprintf(format, args...)})
+		return false
+	}
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	isNull := n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 	switch {
-	case t.Kind() == reflect.Struct && t != reflect.TypeOf(Duration(0)):
+	case t == reflect.TypeOf(Duration(0)):
+		if n.Kind != yaml.ScalarNode {
+			return bad("must be a duration such as 7d, 36h or 90s")
+		}
+		if _, err := ParseDuration(n.Value); err != nil {
+			return bad("%v", err)
+		}
+	case t.Kind() == reflect.Struct:
+		if isNull {
+			return true
+		}
 		if n.Kind != yaml.MappingNode {
-			return // the decoder names the type mismatch
+			return bad("must be a mapping of keys to values, not %s", describe(n))
 		}
 		fields := yamlFields(t)
+		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
+			k, v := n.Content[i], n.Content[i+1]
 			p := join(path, k.Value)
 			f, ok := fields[k.Value]
 			if !ok {
 				*errs = append(*errs, &Error{File: file, Line: k.Line, Key: p, Msg: "unknown key" + suggest(k.Value, fields)})
 				continue
 			}
-			checkKeys(n.Content[i+1], f.Type, p, file, errs)
+			if checkKeys(v, f.Type, p, file, errs) {
+				kept = append(kept, k, v)
+			}
 		}
-	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		n.Content = kept
+	case t.Kind() == reflect.Slice:
+		if isNull {
+			return true
+		}
+		if n.Kind != yaml.SequenceNode {
+			return bad("must be a list, not %s", describe(n))
+		}
+		kept := n.Content[:0]
 		for i, item := range n.Content {
-			checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), file, errs)
+			if checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), file, errs) {
+				kept = append(kept, item)
+			}
 		}
-	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		n.Content = kept
+	case t.Kind() == reflect.Map:
+		if isNull {
+			return true
+		}
+		if n.Kind != yaml.MappingNode {
+			return bad("must be a mapping, not %s", describe(n))
+		}
+		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			checkKeys(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), file, errs)
+			if checkKeys(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), file, errs) {
+				kept = append(kept, n.Content[i], n.Content[i+1])
+			}
+		}
+		n.Content = kept
+	case t.Kind() == reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			return bad("must be true or false, not %s", describe(n))
+		}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			return bad("must be a whole number, not %s", describe(n))
+		}
+	case t.Kind() == reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return bad("must be a single value, not %s", describe(n))
 		}
 	}
+	return true
+}
+
+// describe names a YAML value for an error message.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	return fmt.Sprintf("%q", n.Value)
 }
 
 func yamlFields(t reflect.Type) map[string]reflect.StructField {
@@ -620,6 +770,22 @@ func (c *Config) validate(at locator) Errors {
 		bad("query.max_sql_mb", "must be between 1 and 1024, not %d", c.Query.MaxSQLMB)
 	}
 	c.validateIncidents(bad)
+	if !slices.Contains(RunIngest, c.Run.Ingest) {
+		bad("run.ingest", "must be one of %s, not %q", strings.Join(RunIngest, ", "), c.Run.Ingest)
+	} else if c.Run.Ingest == "export" && c.Run.ExportDir == "" {
+		bad("run.export_dir", "run.ingest is export: name the folder exports are dropped in")
+	}
+	for key, p := range map[string]string{"publish.snapshot": c.Publish.Snapshot, "publish.reports": c.Publish.Reports} {
+		if strings.Contains(p, "://") && !IsObjectURL(p) {
+			bad(key, "%q: a folder, or an object-store URL (%s://bucket/prefix)", p, strings.Join(ObjectSchemes, "://, "))
+		}
+	}
+	if c.Publish.Keep < 1 || c.Publish.Keep > 1000 {
+		bad("publish.keep", "must be between 1 and 1000, not %d", c.Publish.Keep)
+	}
+	if c.Privacy.RedactMode != "hash" && c.Privacy.RedactMode != "drop" {
+		bad("privacy.redact_mode", "must be hash or drop, not %q", c.Privacy.RedactMode)
+	}
 	c.validateReport(bad)
 	return errs
 }

@@ -71,8 +71,10 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"unknown key", "channels:\n  paterns: ['^x']\n", []string{`my.yaml:2: channels.paterns: unknown key (did you mean "patterns"?)`}},
 		{"unknown top key", "timezone: UTC\nsalck: {}\n", []string{"my.yaml:2: salck: unknown key"}},
 		{"bad regex", "channels:\n  patterns:\n    - '^inc-'\n    - '(unclosed'\n", []string{"my.yaml:4: channels.patterns[1]: invalid regular expression"}},
-		{"bad type", "export:\n  batch_mb: lots\n", []string{"my.yaml:2:", "lots"}},
-		{"bad duration", "slack:\n  lookback: a week\n", []string{"my.yaml:2:", `"a week" is not a duration`}},
+		{"bad type", "export:\n  batch_mb: lots\n", []string{`my.yaml:2: export.batch_mb: must be a whole number, not "lots"`}},
+		{"bad bool", "slack:\n  join: sometimes\n", []string{`my.yaml:2: slack.join: must be true or false, not "sometimes"`}},
+		{"bad list", "channels:\n  patterns: '^inc-'\n", []string{`my.yaml:2: channels.patterns: must be a list, not "^inc-"`}},
+		{"bad duration", "slack:\n  lookback: a week\n", []string{`my.yaml:2: slack.lookback: "a week" is not a duration`}},
 		{"bad zone", "timezone: Mars/Olympus\n", []string{"my.yaml:1: timezone: unknown time zone"}},
 		{"bad url", "slack:\n  api_url: slack.com\n", []string{"my.yaml:2: slack.api_url:"}},
 		{"bad method", "slack:\n  rate_per_minute:\n    chat.postMessage: 5\n", []string{"my.yaml:3: slack.rate_per_minute.chat.postMessage: unknown method"}},
@@ -145,4 +147,43 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse error %v is not a config error", err)
 		}
 	})
+}
+
+// One bad duration does not hide the other problems: all are reported at
+// once, each with its key, sorted by line.
+func TestParseReportsAllProblemsSortedByLine(t *testing.T) {
+	yaml := `timezone: Mars/Olympus
+slack:
+  lookback: a week
+  max_retries: many
+  join: maybe
+export:
+  batch_mb: lots
+channels:
+  paterns: []
+`
+	_, err := Parse("my.yaml", []byte(yaml))
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	want := []string{
+		`my.yaml:1: timezone: unknown time zone "Mars/Olympus"`,
+		`my.yaml:3: slack.lookback: "a week" is not a duration`,
+		`my.yaml:4: slack.max_retries: must be a whole number, not "many"`,
+		`my.yaml:5: slack.join: must be true or false, not "maybe"`,
+		`my.yaml:7: export.batch_mb: must be a whole number, not "lots"`,
+		`my.yaml:9: channels.paterns: unknown key (did you mean "patterns"?)`,
+	}
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("Parse error = %T; want Errors", err)
+	}
+	if len(es) != len(want) {
+		t.Fatalf("Parse reported %d problems; want %d:\n%v", len(es), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(es[i].Error(), w) {
+			t.Errorf("problem %d = %q; want it to start with %q", i, es[i], w)
+		}
+	}
 }

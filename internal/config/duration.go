@@ -33,10 +33,20 @@ func ParseDuration(s string) (Duration, error) {
 // D returns d as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
+// String writes d in one format everywhere: a whole number of the largest
+// unit that divides it exactly (7d, 36h, 2m, 90s, 1500ms).
 func (d Duration) String() string {
 	td := time.Duration(d)
-	if td != 0 && td%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", td/(24*time.Hour))
+	if td == 0 {
+		return "0s"
+	}
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
+		if td%u.unit == 0 {
+			return fmt.Sprintf("%d%s", td/u.unit, u.name)
+		}
 	}
 	return td.String()
 }
