@@ -9,6 +9,7 @@ import (
 
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ type message struct {
 	userID    string
 	subtype   string
 	author    string
+	isBot     bool // the author is a bot user, whatever the subtype
 	class     class
 	content   string // normalised
 	lower     string
@@ -422,10 +424,16 @@ func isDeclaration(m *message) bool {
 var archiveResolvesRule = rule{name: "archive-resolves", events: []string{"resolved"}, from: "system"}
 
 // archivingBot returns the name of an incidents.archive_resolves bot that
-// posted in the unit, or "".
+// posted in the unit, or "". Slack's own messages count when the bot user
+// wrote them by running the channel (set its topic, purpose or name,
+// archived it): Dispatch may leave nothing else in a channel it closes.
+// A bot merely joining does not count: anyone can invite a bot.
 func (a *assembler) archivingBot(msgs []*message) string {
 	for _, m := range msgs {
-		if m.class != incidentBot && m.class != bot {
+		switch {
+		case m.class == incidentBot || m.class == bot:
+		case m.class == system && m.isBot && slices.Contains(channelOperatorSubtypes, m.subtype):
+		default:
 			continue
 		}
 		author := strings.ToLower(m.author)
@@ -437,6 +445,11 @@ func (a *assembler) archivingBot(msgs []*message) string {
 	}
 	return ""
 }
+
+// channelOperatorSubtypes are Slack's own messages about a change someone
+// made to the channel itself.
+var channelOperatorSubtypes = []string{"channel_topic", "channel_purpose", "channel_name", "channel_archive",
+	"group_topic", "group_purpose", "group_name", "group_archive"}
 
 // severityOf normalises a stated severity: with the posting bot's own
 // vocabulary (incidents.bot_severities) first, then the shared labels.

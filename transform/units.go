@@ -254,6 +254,7 @@ func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string, sha
 		}
 		m.content = normalise(content.String)
 		m.lower = strings.ToLower(m.content)
+		m.isBot = isBot
 		m.class = b.cls.classOf(m.subtype, m.author, isBot)
 		m.signals = b.cls.classify(m)
 		b.messages++
