@@ -188,18 +188,24 @@ func (c *classifier) classify(m *message) []signal {
 				continue
 			}
 		}
-		loc := r.pattern.FindStringSubmatchIndex(m.content)
-		if loc == nil {
-			continue
-		}
 		if r.unless != nil && r.unless.MatchString(m.content) {
 			continue
 		}
-		sentence := sentenceAround(m.content, loc[0], loc[1])
-		if r.unlessSentence != nil && r.unlessSentence.MatchString(sentence) {
-			continue
+		// The first match whose sentence is not vetoed: a hedge or a
+		// question in one sentence does not silence the next one.
+		var loc []int
+		for _, l := range r.pattern.FindAllStringSubmatchIndex(m.content, -1) {
+			sentence := sentenceAround(m.content, l[0], l[1])
+			if r.unlessSentence != nil && r.unlessSentence.MatchString(sentence) {
+				continue
+			}
+			if m.class == human && !r.slash && c.notNow(r, sentence) {
+				continue
+			}
+			loc = l
+			break
 		}
-		if m.class == human && !r.slash && c.notNow(r, sentence) {
+		if loc == nil {
 			continue
 		}
 		value := ""
@@ -271,6 +277,11 @@ func sentenceAround(s string, i, j int) string {
 		start--
 	}
 	end := max(j, start)
+	// A match that ends its sentence (a pattern may take the full stop)
+	// does not run on into the next one.
+	if j > start && strings.ContainsRune(".!?", rune(s[j-1])) && (j == len(s) || s[j] == ' ' || s[j] == '\n') {
+		return s[start:j]
+	}
 	for end < len(s) {
 		c := s[end]
 		if c == '\n' {

@@ -266,6 +266,13 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 			}
 		}
 	}
+	if resolved == nil {
+		// A past-tense account of the impact ("we saw errors from 10:05 to
+		// 10:20, a fix was applied"), often an incident's only update: the
+		// resolution only when nothing else resolved the incident and no
+		// lifecycle step follows it.
+		resolved = lastRetrospective(sigs, reopenedAt)
+	}
 	// A person's resolution alone ("we rolled out a fix and this is now
 	// resolved") sets no mitigation: no mitigated state was ever stated.
 	if mitigated != nil && resolved != nil && !mitigated.strong && mitigated.msg == resolved.msg {
@@ -417,6 +424,27 @@ func isDeclaration(m *message) bool {
 		}
 	}
 	return false
+}
+
+// lastRetrospective returns the last retrospective signal after the last
+// reopening, if no investigating, mitigated or reopened signal from a later
+// message follows it; else nil.
+func lastRetrospective(sigs []signal, after time.Time) *signal {
+	var last *signal
+	for i := range sigs {
+		s := &sigs[i]
+		switch s.kind {
+		case "retrospective":
+			if after.IsZero() || s.at().After(after) {
+				last = s
+			}
+		case "investigating", "mitigated", "reopened":
+			if last != nil && s.msg != last.msg && s.at().After(last.at()) {
+				last = nil
+			}
+		}
+	}
+	return last
 }
 
 // archiveResolvesRule names a resolution that is the archive of a channel
