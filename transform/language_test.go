@@ -33,6 +33,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"Monitoring - We rolled out a patch and are watching error rates.", "mitigated"},
 		{"Resolved - Payments are flowing again.", "resolved"},
 		{"We're looking into reports of failed logins.", "investigating"},
+		{"We are reverting the release and investigating why it broke search.", "investigating"},
 		{"A patch was deployed and we are monitoring the results.", "mitigated"},
 		{"The outage is now resolved.", "resolved"},
 		{"Checkout is operating normally.", "resolved"},
@@ -69,6 +70,10 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"Our billing API had an outage for 6 minutes (9:01-9:07 AM). The cause was found and a fix applied.", "retrospective"},
 		{"Users of the export service experienced elevated error rates.", "retrospective"},
 		{"We experienced errors on report downloads this morning. We are investigating.", "investigating"},
+		// A postmortem's promise is not a reopening.
+		{"We are adding alerts to prevent this from happening again.", ""},
+		{"errors are back", "reopened"},
+		{"Error rates are back to normal.", "mitigated resolved"},
 		// Negation and hedging.
 		{"not resolved yet", ""},
 		{"This isn't fixed, errors are still there", ""},
@@ -165,6 +170,36 @@ func TestRetrospectiveResolvesOnlyLast(t *testing.T) {
 			t.Errorf("%q: resolved at %s; want no resolution", c.texts, got.at())
 		case c.want >= 0 && (got == nil || !got.at().Equal(t0.Add(time.Duration(c.want)*10*time.Minute))):
 			t.Errorf("%q: resolved by %v; want message %d", c.texts, got, c.want)
+		}
+	}
+}
+
+// A stated start whose zone comes later in the sentence is read in that zone.
+func TestStatedStartTakesTrailingZone(t *testing.T) {
+	cls, err := newClassifier(defaults(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := time.Date(2026, 3, 2, 23, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		text string
+		want time.Time
+	}{
+		{"The outage started at 9:00am and ended at 10:15am PST.", time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)},
+		{"Impact started at 14:10 UTC.", time.Date(2026, 3, 2, 14, 10, 0, 0, time.UTC)},
+		{"Impact started at 14:10, we rolled back at 15:00 CET.", time.Date(2026, 3, 2, 13, 10, 0, 0, time.UTC)},
+	} {
+		m := &message{class: human, content: normalise(c.text), at: said}
+		m.lower = strings.ToLower(m.content)
+		var got time.Time
+		for _, s := range cls.classify(m) {
+			if s.kind == "impact_start" {
+				got, _ = statedTime(s.value, said, time.UTC)
+				break
+			}
+		}
+		if !got.Equal(c.want) {
+			t.Errorf("%q: impact start %v; want %v", c.text, got, c.want)
 		}
 	}
 }

@@ -215,6 +215,9 @@ func (c *classifier) classify(m *message) []signal {
 				break
 			}
 		}
+		if value != "" && slices.Contains(r.events, "impact_start") {
+			value = withTrailingZone(value, m.content[loc[1]:])
+		}
 		evidence := clip(lineAround(m.content, loc[0], loc[1]), 200)
 		strong := m.class != human || r.slash
 		for _, e := range r.events {
@@ -341,4 +344,21 @@ func normalise(s string) string {
 		s = emoji.ReplaceAllString(s, "")
 	}
 	return s
+}
+
+// trailingZoneRE finds the zone a sentence states after its first time:
+// "from 11:00am to 1:43pm PST".
+var trailingZoneRE = regexp.MustCompile(`(?i)^[^.!?\n]{0,60}?\d(?:\s*[ap]\.?m\.?)?\s*\b(utc|gmt|[pmce][sd]t|akst|akdt|hst|bst|cet|cest|eet|eest|wet|west|jst|kst|aest|aedt|sgt|pt|mt|ct|et|pacific|eastern|central|mountain)\b`)
+
+// withTrailingZone gives a stated time with no zone the zone the rest of
+// its sentence states, if any.
+func withTrailingZone(value, rest string) string {
+	f := strings.Fields(value)
+	if zoneOf(f[len(f)-1]) != nil || strings.ContainsAny(f[len(f)-1], "+") {
+		return value
+	}
+	if m := trailingZoneRE.FindStringSubmatch(rest); m != nil {
+		return value + " " + m[1]
+	}
+	return value
 }
