@@ -61,6 +61,8 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"We have applied a fix and are monitoring.", "mitigated"},
 		{"Error rates are recovering.", "mitigated"},
 		{"Latency is returning to normal.", "mitigated"},
+		{"We are gradually re-enabling exports for all workspaces.", "mitigated"},
+		{"The backlog is draining and wait times are dropping.", "mitigated"},
 		{"A patch has been deployed and we are monitoring system performance.", "mitigated"},
 		// Plans set nothing.
 		{"We are working towards resolving this as fast as we can.", ""},
