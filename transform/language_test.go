@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // People's language: what a person's message sets, and what it must not.
@@ -32,9 +33,49 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"Monitoring - We rolled out a patch and are watching error rates.", "mitigated"},
 		{"Resolved - Payments are flowing again.", "resolved"},
 		{"We're looking into reports of failed logins.", "investigating"},
+		{"We are reverting the release and investigating why it broke search.", "investigating"},
 		{"A patch was deployed and we are monitoring the results.", "mitigated"},
 		{"The outage is now resolved.", "resolved"},
 		{"Checkout is operating normally.", "resolved"},
+		// Closing updates that never say "resolved" (tuned on OpenAI's
+		// updates; each phrase here is written for this test).
+		{"The search backend has recovered.", "resolved"},
+		{"Uploads are back to normal.", "resolved"},
+		{"We've resolved the issue with exports.", "resolved"},
+		{"We just resolved the login problem!", "resolved"},
+		{"Everything should now be working.", "resolved"},
+		{"Invoicing is fully operational. Some invoices may show a late timestamp.", "resolved"},
+		{"The indexer is now healthy. The trigger seems to have been a full disk.", "resolved"},
+		{"Normal operations have resumed.", "resolved"},
+		{"Reports are being generated normally once again.", "resolved"},
+		{"The timeouts on eu-west.api-2 have resolved.", "resolved"},
+		// Partial or hedged recoveries are not the resolution.
+		{"Errors on the v1.2 endpoint have resolved. Errors remain elevated for v2, which we are still looking at.", ""},
+		{"The queue appears to have recovered.", "mitigated"},
+		{"Checkout is operational again. We are still working on the card declines.", ""},
+		{"Latency should be returning to normal shortly.", ""},
+		{"Reads should be working as expected, writes are failing.", ""},
+		{"Search should be fixed once the reindex completes.", ""},
+		// Mitigation wording.
+		{"We've added extra capacity to the worker pool.", "mitigated"},
+		{"We have applied a fix and are monitoring.", "mitigated"},
+		{"Error rates are recovering.", "mitigated"},
+		{"Latency is returning to normal.", "mitigated"},
+		{"We are gradually re-enabling exports for all workspaces.", "mitigated"},
+		{"The backlog is draining and wait times are dropping.", "mitigated"},
+		{"A patch has been deployed and we are monitoring system performance.", "mitigated"},
+		// Plans set nothing.
+		{"We are working towards resolving this as fast as we can.", ""},
+		{"We're working on a fix.", ""},
+		{"We are rolling back the config to fully resolve the errors.", ""},
+		// A past-tense account of the impact, posted after the fact.
+		{"Our billing API had an outage for 6 minutes (9:01-9:07 AM). The cause was found and a fix applied.", "retrospective"},
+		{"Users of the export service experienced elevated error rates.", "retrospective"},
+		{"We experienced errors on report downloads this morning. We are investigating.", "investigating"},
+		// A postmortem's promise is not a reopening.
+		{"We are adding alerts to prevent this from happening again.", ""},
+		{"errors are back", "reopened"},
+		{"Error rates are back to normal.", "mitigated resolved"},
 		// Negation and hedging.
 		{"not resolved yet", ""},
 		{"This isn't fixed, errors are still there", ""},
@@ -58,7 +99,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		var got []string
 		for _, s := range cls.classify(m) {
 			switch s.kind {
-			case "investigating", "mitigated", "resolved", "declared", "reopened":
+			case "investigating", "mitigated", "resolved", "declared", "reopened", "retrospective":
 				if !slices.Contains(got, s.kind) {
 					got = append(got, s.kind)
 				}
@@ -94,6 +135,73 @@ func TestServiceOnlyFromFields(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("%q names service %q; want %q", c.text, got, c.want)
+		}
+	}
+}
+
+// A past-tense account of the impact resolves an incident only when nothing
+// else does and no lifecycle step follows it.
+func TestRetrospectiveResolvesOnlyLast(t *testing.T) {
+	cls, err := newClassifier(defaults(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	sigsOf := func(texts ...string) []signal {
+		var out []signal
+		for i, text := range texts {
+			m := &message{class: human, content: normalise(text), at: t0.Add(time.Duration(i) * 10 * time.Minute)}
+			m.lower = strings.ToLower(m.content)
+			out = append(out, cls.classify(m)...)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		texts []string
+		want  int // index of the resolving message, -1 for none
+	}{
+		{[]string{"Users of the export service experienced elevated error rates."}, 0},
+		{[]string{"We're looking into failed exports.", "Our billing API had an outage for 6 minutes. The cause was found and a fix applied."}, 1},
+		// Something happened after it: the account was not the end.
+		{[]string{"Users of the export service experienced elevated error rates.", "A patch was deployed and we are monitoring the results."}, -1},
+		{[]string{"Users of the export service experienced elevated error rates.", "We're looking into failed exports again."}, -1},
+	} {
+		got := lastRetrospective(sigsOf(c.texts...), time.Time{})
+		switch {
+		case c.want < 0 && got != nil:
+			t.Errorf("%q: resolved at %s; want no resolution", c.texts, got.at())
+		case c.want >= 0 && (got == nil || !got.at().Equal(t0.Add(time.Duration(c.want)*10*time.Minute))):
+			t.Errorf("%q: resolved by %v; want message %d", c.texts, got, c.want)
+		}
+	}
+}
+
+// A stated start whose zone comes later in the sentence is read in that zone.
+func TestStatedStartTakesTrailingZone(t *testing.T) {
+	cls, err := newClassifier(defaults(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := time.Date(2026, 3, 2, 23, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		text string
+		want time.Time
+	}{
+		{"The outage started at 9:00am and ended at 10:15am PST.", time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)},
+		{"Impact started at 14:10 UTC.", time.Date(2026, 3, 2, 14, 10, 0, 0, time.UTC)},
+		{"Impact started at 14:10, we rolled back at 15:00 CET.", time.Date(2026, 3, 2, 13, 10, 0, 0, time.UTC)},
+	} {
+		m := &message{class: human, content: normalise(c.text), at: said}
+		m.lower = strings.ToLower(m.content)
+		var got time.Time
+		for _, s := range cls.classify(m) {
+			if s.kind == "impact_start" {
+				got, _ = statedTime(s.value, said, time.UTC)
+				break
+			}
+		}
+		if !got.Equal(c.want) {
+			t.Errorf("%q: impact start %v; want %v", c.text, got, c.want)
 		}
 	}
 }

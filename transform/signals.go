@@ -188,18 +188,24 @@ func (c *classifier) classify(m *message) []signal {
 				continue
 			}
 		}
-		loc := r.pattern.FindStringSubmatchIndex(m.content)
-		if loc == nil {
-			continue
-		}
 		if r.unless != nil && r.unless.MatchString(m.content) {
 			continue
 		}
-		sentence := sentenceAround(m.content, loc[0], loc[1])
-		if r.unlessSentence != nil && r.unlessSentence.MatchString(sentence) {
-			continue
+		// The first match whose sentence is not vetoed: a hedge or a
+		// question in one sentence does not silence the next one.
+		var loc []int
+		for _, l := range r.pattern.FindAllStringSubmatchIndex(m.content, -1) {
+			sentence := sentenceAround(m.content, l[0], l[1])
+			if r.unlessSentence != nil && r.unlessSentence.MatchString(sentence) {
+				continue
+			}
+			if m.class == human && !r.slash && c.notNow(r, sentence) {
+				continue
+			}
+			loc = l
+			break
 		}
-		if m.class == human && !r.slash && c.notNow(r, sentence) {
+		if loc == nil {
 			continue
 		}
 		value := ""
@@ -208,6 +214,9 @@ func (c *classifier) classify(m *message) []signal {
 				value = strings.TrimSpace(m.content[loc[2*gi]:loc[2*gi+1]])
 				break
 			}
+		}
+		if value != "" && slices.Contains(r.events, "impact_start") {
+			value = withTrailingZone(value, m.content[loc[1]:])
 		}
 		evidence := clip(lineAround(m.content, loc[0], loc[1]), 200)
 		strong := m.class != human || r.slash
@@ -271,6 +280,11 @@ func sentenceAround(s string, i, j int) string {
 		start--
 	}
 	end := max(j, start)
+	// A match that ends its sentence (a pattern may take the full stop)
+	// does not run on into the next one.
+	if j > start && strings.ContainsRune(".!?", rune(s[j-1])) && (j == len(s) || s[j] == ' ' || s[j] == '\n') {
+		return s[start:j]
+	}
 	for end < len(s) {
 		c := s[end]
 		if c == '\n' {
@@ -330,4 +344,21 @@ func normalise(s string) string {
 		s = emoji.ReplaceAllString(s, "")
 	}
 	return s
+}
+
+// trailingZoneRE finds the zone a sentence states after its first time:
+// "from 11:00am to 1:43pm PST".
+var trailingZoneRE = regexp.MustCompile(`(?i)^[^.!?\n]{0,60}?\d(?:\s*[ap]\.?m\.?)?\s*\b(utc|gmt|[pmce][sd]t|akst|akdt|hst|bst|cet|cest|eet|eest|wet|west|jst|kst|aest|aedt|sgt|pt|mt|ct|et|pacific|eastern|central|mountain)\b`)
+
+// withTrailingZone gives a stated time with no zone the zone the rest of
+// its sentence states, if any.
+func withTrailingZone(value, rest string) string {
+	f := strings.Fields(value)
+	if zoneOf(f[len(f)-1]) != nil || strings.ContainsAny(f[len(f)-1], "+") {
+		return value
+	}
+	if m := trailingZoneRE.FindStringSubmatch(rest); m != nil {
+		return value + " " + m[1]
+	}
+	return value
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ type message struct {
 	userID    string
 	subtype   string
 	author    string
+	isBot     bool // the author is a bot user, whatever the subtype
 	class     class
 	content   string // normalised
 	lower     string
@@ -264,6 +266,13 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 			}
 		}
 	}
+	if resolved == nil {
+		// A past-tense account of the impact ("we saw errors from 10:05 to
+		// 10:20, a fix was applied"), often an incident's only update: the
+		// resolution only when nothing else resolved the incident and no
+		// lifecycle step follows it.
+		resolved = lastRetrospective(sigs, reopenedAt)
+	}
 	// A person's resolution alone ("we rolled out a fix and this is now
 	// resolved") sets no mitigation: no mitigated state was ever stated.
 	if mitigated != nil && resolved != nil && !mitigated.strong && mitigated.msg == resolved.msg {
@@ -417,15 +426,42 @@ func isDeclaration(m *message) bool {
 	return false
 }
 
+// lastRetrospective returns the last retrospective signal after the last
+// reopening, if no investigating, mitigated or reopened signal from a later
+// message follows it; else nil.
+func lastRetrospective(sigs []signal, after time.Time) *signal {
+	var last *signal
+	for i := range sigs {
+		s := &sigs[i]
+		switch s.kind {
+		case "retrospective":
+			if after.IsZero() || s.at().After(after) {
+				last = s
+			}
+		case "investigating", "mitigated", "reopened":
+			if last != nil && s.msg != last.msg && s.at().After(last.at()) {
+				last = nil
+			}
+		}
+	}
+	return last
+}
+
 // archiveResolvesRule names a resolution that is the archive of a channel
 // run by a bot that closes incidents only by archiving them.
 var archiveResolvesRule = rule{name: "archive-resolves", events: []string{"resolved"}, from: "system"}
 
 // archivingBot returns the name of an incidents.archive_resolves bot that
-// posted in the unit, or "".
+// posted in the unit, or "". Slack's own messages count when the bot user
+// wrote them by running the channel (set its topic, purpose or name,
+// archived it): Dispatch may leave nothing else in a channel it closes.
+// A bot merely joining does not count: anyone can invite a bot.
 func (a *assembler) archivingBot(msgs []*message) string {
 	for _, m := range msgs {
-		if m.class != incidentBot && m.class != bot {
+		switch {
+		case m.class == incidentBot || m.class == bot:
+		case m.class == system && m.isBot && slices.Contains(channelOperatorSubtypes, m.subtype):
+		default:
 			continue
 		}
 		author := strings.ToLower(m.author)
@@ -437,6 +473,11 @@ func (a *assembler) archivingBot(msgs []*message) string {
 	}
 	return ""
 }
+
+// channelOperatorSubtypes are Slack's own messages about a change someone
+// made to the channel itself.
+var channelOperatorSubtypes = []string{"channel_topic", "channel_purpose", "channel_name", "channel_archive",
+	"group_topic", "group_purpose", "group_name", "group_archive"}
 
 // severityOf normalises a stated severity: with the posting bot's own
 // vocabulary (incidents.bot_severities) first, then the shared labels.

@@ -279,6 +279,7 @@ func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string, sha
 		}
 		m.content = normalise(content.String)
 		m.lower = strings.ToLower(m.content)
+		m.isBot = isBot
 		m.class = b.cls.classOf(m.subtype, m.author, isBot)
 		m.signals = b.cls.classify(m)
 		b.messages++
@@ -301,7 +302,7 @@ func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string, sha
 
 // lifecycleKinds are the signals that show a unit holds an incident: a
 // declaration, an alert, a status at any stage, a severity, a stated start.
-var lifecycleKinds = []string{"declared", "detected", "impact_start", "severity", "investigating", "mitigated", "resolved", "reopened", "alert_recovered"}
+var lifecycleKinds = []string{"declared", "detected", "impact_start", "severity", "investigating", "mitigated", "resolved", "reopened", "alert_recovered", "retrospective"}
 
 // channel assembles the incident of one channel named like an incident
 // channel: it is one whatever its first words, unless it is a standing

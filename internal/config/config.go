@@ -241,7 +241,8 @@ func (r Rule) On() bool { return r.Enabled == nil || *r.Enabled }
 // Events a rule may signal, and author classes it may read.
 var (
 	RuleEvents = []string{"declared", "detected", "acknowledged", "investigating", "mitigated", "resolved", "closed",
-		"reopened", "impact_start", "severity", "service", "title", "postmortem", "exclude", "regression_claim", "alert_recovered"}
+		"reopened", "impact_start", "severity", "service", "title", "postmortem", "exclude", "regression_claim", "alert_recovered",
+		"retrospective"}
 	ValueEvents = []string{"impact_start", "severity", "service", "title", "postmortem", "exclude"}
 	RuleFrom    = []string{"any", "human", "bot", "alert", "incident_bot", "system"}
 	Severities  = []string{"SEV0", "SEV1", "SEV2", "SEV3", "SEV4"}
