@@ -150,3 +150,52 @@ func TestPrivacyKeepsTextAndUsersOutOfSnapshot(t *testing.T) {
 		t.Errorf("snapshot mentions the key table: %v", got)
 	}
 }
+
+// Reports never include message bodies beyond incident titles (issue 10,
+// item 8): text planted in people's messages, a thread reply, Block Kit and
+// a channel purpose reaches none of the report files, whatever the privacy
+// settings.
+func TestReportsHoldNoMessageBodies(t *testing.T) {
+	export := canaryExport(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	out := filepath.Join(dir, "reports")
+	for _, args := range [][]string{
+		{"--db", db, "ingest", "export", export},
+		{"--db", db, "transform"},
+		{"--db", db, "report", "--week", "2026-W47", "--out", out},
+	} {
+		d, _, stderr := testDeps(false)
+		if code := mainDeps(d, args); code != 0 {
+			t.Fatalf("%v exited %d: %s", args, code, stderr)
+		}
+	}
+	if got := countEverywhere(t, db, canary+"-1"); len(got) == 0 {
+		t.Fatal("the working warehouse lacks the canary; the test plants nothing")
+	}
+	files := 0
+	err := filepath.WalkDir(out, func(path string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		// -4 is an alert's text, which may become a title; the others are
+		// bodies, a reply and a purpose.
+		for _, n := range []string{"-1", "-2", "-3", "-5"} {
+			if strings.Contains(string(b), canary+n) {
+				t.Errorf("%s holds message text %s%s", path, canary, n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 5 {
+		t.Fatalf("found %d report files under %s; want the week's four and the index", files, out)
+	}
+}
