@@ -28,6 +28,9 @@ test: ## run the whole test suite
 accuracy: ## replay ../shared/corpus/status-updates.csv through ingest+transform; table per provider and field (skips without it)
 	AFTERMATH_ACCURACY=1 AFTERMATH_CORPUS=$(abspath ../shared/corpus/status-updates.csv) go test -count=1 -run 'TestAccuracyOnStatusPages|TestAccuracyAgainstGroundTruth' -v ./transform
 
+accuracy-ci: ## as make accuracy, but fails only below today's figures (the ratchet); logs every missed issue-8 floor
+	AFTERMATH_ACCURACY=1 AFTERMATH_ACCURACY_FLOORS=ratchet AFTERMATH_CORPUS=$(abspath ../shared/corpus/status-updates.csv) go test -count=1 -run 'TestAccuracyOnStatusPages|TestAccuracyAgainstGroundTruth' -v ./transform
+
 bench: build ## run the benchmarks and print the figures docs/benchmarks.md quotes
 	@scripts/bench.sh $(BIN)
 
