@@ -43,7 +43,7 @@ var (
 // infrastructure words; and none of the words naming the service (in
 // skip), which the recurrence key carries apart.
 func signature(s string, skip map[string]bool) string {
-	s = strings.ToLower(camel.ReplaceAllString(s, "$1$3 $2$4"))
+	s = splitCamel(strings.ToLower(splitCamel(s)))
 	for _, re := range sigStrip {
 		s = re.ReplaceAllString(s, " ")
 	}
@@ -55,6 +55,18 @@ func signature(s string, skip map[string]bool) string {
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// splitCamel puts a space at each CamelCase and letter-digit boundary. One
+// pass of the regexp skips a boundary that shares a character with the one
+// before it (the "2I" of "c2I" in Ec2Instance); no two skipped ones are
+// adjacent, so a second pass takes them all. signature splits again after
+// lowercasing, where a letter such as the Kelvin sign becomes ASCII.
+func splitCamel(s string) string {
+	for range 2 {
+		s = camel.ReplaceAllString(s, "$1$3 $2$4")
+	}
+	return s
 }
 
 // recurrences sets each incident's recurrence_key (its service and the
