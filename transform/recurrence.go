@@ -27,6 +27,10 @@ var (
 		regexp.MustCompile(`\b[0-9a-f]*\d[0-9a-f]*\b`), // hashes and numbers
 		regexp.MustCompile(`\b\d+(\.\d+)?(ms|s|m|h|%|x|k|mb|gb)?\b`),
 	}
+	// Hashes and UUIDs go before the CamelCase split, which would cut
+	// one that starts with letters ("abc1234f") into a word and a number.
+	sigUUID     = regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)
+	sigHex      = regexp.MustCompile(`\b[0-9a-f]{7,64}\b`)
 	sigPunct    = regexp.MustCompile(`[^a-z0-9 ]+`)
 	sigStopword = map[string]bool{"the": true, "a": true, "an": true, "on": true, "in": true, "for": true, "of": true,
 		"is": true, "are": true, "to": true, "and": true, "at": true, "from": true, "with": true, "triggered": true,
@@ -43,6 +47,13 @@ var (
 // infrastructure words; and none of the words naming the service (in
 // skip), which the recurrence key carries apart.
 func signature(s string, skip map[string]bool) string {
+	s = sigUUID.ReplaceAllString(s, " ")
+	s = sigHex.ReplaceAllStringFunc(s, func(h string) string {
+		if strings.ContainsAny(h, "0123456789") && strings.ContainsAny(h, "abcdef") {
+			return " "
+		}
+		return h // a word of hex letters ("deadbeef") or a number, for the rules below
+	})
 	s = splitCamel(strings.ToLower(splitCamel(s)))
 	for _, re := range sigStrip {
 		s = re.ReplaceAllString(s, " ")
