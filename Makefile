@@ -8,7 +8,7 @@ BIN        := bin/aftermath
 DEMO_DIR   := demo
 PKGS       := ./...
 
-.PHONY: help build demo screenshot test accuracy bench fuzz lint clean
+.PHONY: help build demo screenshot test accuracy accuracy-ci bench bench-go fuzz lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,8 +34,11 @@ accuracy-ci: ## as make accuracy, but fails only below today's figures (the ratc
 bench: build ## run the benchmarks and print the figures docs/benchmarks.md quotes
 	@scripts/bench.sh $(BIN)
 
-fuzz: ## fuzz every parser of outside input for FUZZTIME each (default 30s)
-	@scripts/fuzz.sh $${FUZZTIME:-30s}
+bench-go: ## Go benchmarks of the hot paths (recognisers, signatures, links), benchstat format, into BENCHOUT (bin/bench-go.txt)
+	@scripts/bench-go.sh $${BENCHOUT:-bin/bench-go.txt}
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s; FUZZ=regexp picks targets, FUZZPARALLEL workers)
+	@scripts/fuzz.sh $${FUZZTIME:-30s} $${FUZZ:-.}
 
 lint: ## gofmt, go vet and go mod tidy must leave the tree unchanged
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -157,6 +157,10 @@ func (z *zipSource) Local(rel []string) (map[string]string, []Skip, func(), erro
 				skips = append(skips, Skip{Kind: "entry", Item: name, Reason: big.reason})
 				continue
 			}
+			if ae := (*errArchive)(nil); errors.As(err, &ae) {
+				skips = append(skips, Skip{Kind: "entry", Item: name, Reason: "damaged ZIP entry: " + ae.err.Error()})
+				continue
+			}
 			if pe := (*os.PathError)(nil); errors.As(err, &pe) {
 				// The disk, not the archive: stop rather than skip.
 				release()
@@ -171,15 +175,35 @@ func (z *zipSource) Local(rel []string) (map[string]string, []Skip, func(), erro
 	return local, skips, release, nil
 }
 
+// errArchive is a failure to read an entry from the archive, as opposed to
+// writing it out: the entry is damaged, the disk is not full. (Reading at a
+// bad offset is an *os.PathError too: "readat export.zip: negative offset".)
+type errArchive struct{ err error }
+
+func (e *errArchive) Error() string { return e.err.Error() }
+func (e *errArchive) Unwrap() error { return e.err }
+
+// archiveReader marks its read errors as the archive's.
+type archiveReader struct{ r io.Reader }
+
+func (a archiveReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &errArchive{err}
+	}
+	return n, err
+}
+
 func extractZipFile(f *zip.File, dst string, b Bounds) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
 	}
-	rc, err := f.Open()
+	zr, err := f.Open()
 	if err != nil {
-		return err
+		return &errArchive{err}
 	}
-	defer rc.Close()
+	defer zr.Close()
+	rc := archiveReader{zr}
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
@@ -205,6 +229,18 @@ func openZip(zipPath, base string, b Bounds) (exportSource, []Skip, error) {
 		return nil, nil, err
 	}
 	r, err := zip.OpenReader(zipPath)
+	if err == nil && len(r.File) > 0 {
+		// A directory that places every entry wrongly (its end record
+		// points past it) still opens, but no entry reads. When neither
+		// the first nor the last entry's header is where it says, walk
+		// the entries instead; one damaged entry is skipped on its own.
+		_, first := r.File[0].DataOffset()
+		_, last := r.File[len(r.File)-1].DataOffset()
+		if first != nil && last != nil {
+			r.Close()
+			err = fmt.Errorf("%w: the central directory places its entries wrongly: %v", zip.ErrFormat, first)
+		}
+	}
 	if err != nil {
 		if !errors.Is(err, zip.ErrFormat) && !errors.Is(err, io.ErrUnexpectedEOF) {
 			os.RemoveAll(tmp)

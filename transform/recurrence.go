@@ -27,6 +27,10 @@ var (
 		regexp.MustCompile(`\b[0-9a-f]*\d[0-9a-f]*\b`), // hashes and numbers
 		regexp.MustCompile(`\b\d+(\.\d+)?(ms|s|m|h|%|x|k|mb|gb)?\b`),
 	}
+	// Hashes and UUIDs go before the CamelCase split, which would cut
+	// one that starts with letters ("abc1234f") into a word and a number.
+	sigUUID     = regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)
+	sigHex      = regexp.MustCompile(`\b[0-9a-f]{7,64}\b`)
 	sigPunct    = regexp.MustCompile(`[^a-z0-9 ]+`)
 	sigStopword = map[string]bool{"the": true, "a": true, "an": true, "on": true, "in": true, "for": true, "of": true,
 		"is": true, "are": true, "to": true, "and": true, "at": true, "from": true, "with": true, "triggered": true,
@@ -43,7 +47,14 @@ var (
 // infrastructure words; and none of the words naming the service (in
 // skip), which the recurrence key carries apart.
 func signature(s string, skip map[string]bool) string {
-	s = strings.ToLower(camel.ReplaceAllString(s, "$1$3 $2$4"))
+	s = sigUUID.ReplaceAllString(s, " ")
+	s = sigHex.ReplaceAllStringFunc(s, func(h string) string {
+		if strings.ContainsAny(h, "0123456789") && strings.ContainsAny(h, "abcdef") {
+			return " "
+		}
+		return h // a word of hex letters ("deadbeef") or a number, for the rules below
+	})
+	s = splitCamel(strings.ToLower(splitCamel(s)))
 	for _, re := range sigStrip {
 		s = re.ReplaceAllString(s, " ")
 	}
@@ -55,6 +66,18 @@ func signature(s string, skip map[string]bool) string {
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// splitCamel puts a space at each CamelCase and letter-digit boundary. One
+// pass of the regexp skips a boundary that shares a character with the one
+// before it (the "2I" of "c2I" in Ec2Instance); no two skipped ones are
+// adjacent, so a second pass takes them all. signature splits again after
+// lowercasing, where a letter such as the Kelvin sign becomes ASCII.
+func splitCamel(s string) string {
+	for range 2 {
+		s = camel.ReplaceAllString(s, "$1$3 $2$4")
+	}
+	return s
 }
 
 // recurrences sets each incident's recurrence_key (its service and the

@@ -31,6 +31,7 @@ func TestBadInputs(t *testing.T) {
 //	zip-bomb             + incidents/2026-11-22.json: 64 MiB of blanks (ratio ~1000)
 //	zip-bomb-truncated   the same with the central directory cut off
 //	zip-bomb-many        + 40 entries of 1 MiB of blanks each (total bound)
+//	zip-dir-offset       the fixture zipped, its end record pointing past the central directory
 //	zip-truncated        the fixture zipped, cut in the middle of the last entry
 //	zip-long-name        + a folder name of 300 bytes
 //	zip-nul-name         + a folder name with a NUL byte
@@ -64,6 +65,19 @@ func genbad(kind, out, base string) error {
 			}
 		}
 		return writeZip(out, base, extras, 0)
+	case "zip-dir-offset":
+		// Found by FuzzExportZip: the end record points past the central
+		// directory (still inside the file), so every entry's offset comes
+		// out before the start of the file.
+		if err := writeZip(out, base, nil, 0); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			return err
+		}
+		binary.LittleEndian.PutUint32(b[len(b)-22+16:], uint32(len(b)-23))
+		return os.WriteFile(out, b, 0o644)
 	case "zip-truncated":
 		if err := writeZip(out, base, nil, 0); err != nil {
 			return err

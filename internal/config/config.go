@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/aftermath-dev/aftermath/internal/redact"
 )
 
 //go:embed defaults.yaml
@@ -265,6 +267,8 @@ type Error struct {
 	Msg  string
 }
 
+// Error quotes what the file says, so it passes through redact: a Slack
+// token or webhook URL written under the wrong key is not repeated.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -275,7 +279,7 @@ func (e *Error) Error() string {
 		b.WriteString(": " + e.Key)
 	}
 	b.WriteString(": " + e.Msg)
-	return b.String()
+	return redact.String(b.String())
 }
 
 // Errors is every problem found in one load.

@@ -1,0 +1,189 @@
+package transform
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftermath-dev/aftermath/internal/config"
+)
+
+// Go benchmarks of transform's per-message hot paths (issue 11 item 3),
+// run by `make bench-go` and compared with benchstat. The inputs are fixed
+// here, not generated or read from fixtures other work edits, so a change
+// in the figures is a change in the code or the default recognisers. Names
+// are stable: rename one only with a note in docs/benchmarks.md.
+
+// benchMix is one incident channel's worth of messages in the proportions
+// a busy incident shows: mostly people talking, some bot and alert posts,
+// a few Slack system messages. The texts follow the shapes of the style and
+// bot fixtures under testdata/.
+var benchMix = []struct {
+	cl      class
+	subtype string
+	text    string
+}{
+	{incidentBot, "", ":rotating_light: A new incident has been declared: INC-4821: Checkout error rate above 5% (SEV2)\n*Severity:* SEV2\n*Service:* checkout-api"},
+	{alertBot, "", "[FIRING:3] HighErrorRate checkout-api (prod) error rate 7.2% > 5% for 5m https://grafana.example.com/d/abc?orgId=1"},
+	{system, "channel_join", "<@U0A1B2C3> has joined the channel"},
+	{system, "channel_topic", "set the channel topic: Checkout errors | Status: Active | Severity: High | Priority: P2"},
+	{human, "", "ack, looking into it"},
+	{human, "", "I'm on it, pulling up the dashboards"},
+	{human, "", "seeing a spike of 502s from the checkout pods since 14:02 UTC"},
+	{human, "", "is this related to the deploy from this morning?"},
+	{human, "", "possibly, deploy v2026.11.3 went out at 13:55"},
+	{human, "", "impact started around 14:02 UTC, about 4% of checkouts failing"},
+	{human, "", "<@U0A1B2C4> can you check the payments side?"},
+	{human, "", "payments looks fine, latency normal"},
+	{human, "", "db connections are maxed out on db-12.prod.internal"},
+	{human, "", "here's the graph https://grafana.example.com/d/xyz/checkout?from=now-1h"},
+	{human, "", "we are investigating elevated error rates on checkout"},
+	{incidentBot, "", "Status changed from Triage → Investigating by <@U0A1B2C3>"},
+	{human, "", "rolling back to v2026.11.2"},
+	{human, "", "rollback is done, error rates are recovering"},
+	{human, "", "yeah 5xx is dropping"},
+	{alertBot, "", "[RESOLVED] HighErrorRate checkout-api (prod)"},
+	{human, "", "looks stable now"},
+	{incidentBot, "", "Status changed from Investigating → Monitoring"},
+	{human, "", "Monitoring - a fix has been implemented and we are monitoring the results."},
+	{human, "", "root cause: the new connection pool size was 10x too small, see https://github.com/acme/checkout/pull/4512"},
+	{human, "", "fixed in 3f2a9c1d, added a regression test for the pool config"},
+	{human, "", "thanks all :pray:"},
+	{human, "", "np"},
+	{human, "", "should we page the db team next time?"},
+	{human, "", "let's discuss in the postmortem"},
+	{human, "", "ok"},
+	{human, "", "all clear, closing this"},
+	{incidentBot, "", "Status changed from Monitoring → Resolved"},
+	{human, "", "Postmortem doc: https://docs.example.com/postmortems/INC-4821 please add your notes by Friday"},
+	{bot, "", "Reminder: the incident review for INC-4821 is scheduled for Thursday 10:00"},
+	{human, "", "ticket for the follow-up https://acme.atlassian.net/browse/OPS-1234"},
+	{human, "", "I'll take that one"},
+	{human, "", "&gt; db connections are maxed out\nthat was the real signal, we should alert on it"},
+	{alertBot, "", "Triggered: #PD12345: Disk space low on db-12 (91%)"},
+	{human, "", "unrelated, it's the backup volume, ignoring"},
+	{system, "channel_archive", "archived the channel"},
+}
+
+// benchMessages are benchMix as readBatch builds them.
+func benchMessages() []*message {
+	start := time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC)
+	msgs := make([]*message, len(benchMix))
+	for i, b := range benchMix {
+		m := &message{ts: "1795186800.000100", at: start.Add(time.Duration(i) * time.Minute), class: b.cl, subtype: b.subtype, author: "bench"}
+		m.content = normalise(b.text)
+		m.lower = strings.ToLower(m.content)
+		msgs[i] = m
+	}
+	return msgs
+}
+
+func benchClassifier(b *testing.B) *classifier {
+	cfg, err := config.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cls
+}
+
+// perMessage reports the time per message besides the time per op.
+func perMessage(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/msg")
+}
+
+// BenchmarkClassify runs every default recogniser over the mix: one op is
+// the whole mix (len(benchMix) messages).
+func BenchmarkClassify(b *testing.B) {
+	cls := benchClassifier(b)
+	msgs := benchMessages()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, m := range msgs {
+			m.signals = cls.classify(m)
+		}
+	}
+	perMessage(b, len(msgs))
+}
+
+// BenchmarkNormalise prepares the mix's texts for matching (entities,
+// mrkdwn markers, emoji codes, lowercase), as readBatch does per message.
+func BenchmarkNormalise(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, x := range benchMix {
+			c := normalise(x.text)
+			_ = strings.ToLower(c)
+		}
+	}
+	perMessage(b, len(benchMix))
+}
+
+// benchTitles are alert names and titles of one failure and of others, as
+// recurrences signs them.
+var benchTitles = []string{
+	"ErrorSpikeAfterConfigChange",
+	"[checkout] Error spike on checkout after config change",
+	"NodeDiskSpaceLow billing (prod)",
+	"Disk space low on billing",
+	"checkout-api in CrashLoopBackOff after deploy v2026.2.2",
+	"High5xxRate checkout (prod)",
+	"[P3] High 5xx rate on checkout",
+	"Replica lag of 557s on the db (host db-12.prod.internal)",
+	"[FIRING:3] KubePodCrashLooping payments-7f9c6d5b8-x2x9z",
+	"INC-4821: Checkout error rate above 5% (SEV2)",
+	"Triggered: #PD12345: Disk space low on db-12 (91%)",
+	"Elevated latency on search from 10.0.3.17:8443 :fire:",
+	"Payments webhook failures for request 3f2a9c1d-0b1e-4c6a-9d2f-8e7b6a5c4d3e",
+	"Login outage",
+	"Queue backlog growing on orders-worker-3.staging.svc.cluster.local",
+	"certificate expiry on api.acme.com",
+}
+
+// BenchmarkSignature normalises the titles for recurrence keys: one op is
+// all of benchTitles.
+func BenchmarkSignature(b *testing.B) {
+	skip := map[string]bool{"checkout": true, "billing": true}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range benchTitles {
+			signature(s, skip)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(benchTitles)), "ns/title")
+}
+
+// BenchmarkExtractLinks finds the fix, ticket and postmortem links of the
+// mix as one incident: one op is the whole incident.
+func BenchmarkExtractLinks(b *testing.B) {
+	cls := benchClassifier(b)
+	msgs := benchMessages()
+	var sigs []signal
+	for _, m := range msgs {
+		m.signals = cls.classify(m)
+		sigs = append(sigs, m.signals...)
+	}
+	if n := len(extractLinks(msgs, sigs)); n < 4 {
+		b.Fatalf("the mix gives %d links; want its PR, SHA, ticket and postmortem", n)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		extractLinks(msgs, sigs)
+	}
+	perMessage(b, len(msgs))
+}
+
+// BenchmarkStatedTime parses the stated times people and bots write.
+func BenchmarkStatedTime(b *testing.B) {
+	said := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	in := []string{"14:02 UTC", "2:05pm", "13:40 PST", "2026-11-20 14:40:00 UTC", "23:59 +02:00", "9am eastern"}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range in {
+			statedTime(s, said, time.UTC)
+		}
+	}
+}
