@@ -51,24 +51,16 @@ func write(ctx context.Context, conn *sql.Conn, b *build, cfg *config.Config, st
 		}
 		for _, t := range []struct {
 			table string
-			rows  func(emit func(...driver.Value) error) error
+			rows  func(emit emitFunc) error
 		}{
-			{"incidents", func(emit func(...driver.Value) error) error { return incidentRows(b, cfg, emit) }},
-			{"incident_events", func(emit func(...driver.Value) error) error { return eventRows(b, emit) }},
-			{"incident_signals", func(emit func(...driver.Value) error) error { return signalRows(b, emit) }},
-			{"incident_links", func(emit func(...driver.Value) error) error { return linkRows(b, emit) }},
-			{"incident_participants", func(emit func(...driver.Value) error) error { return participantRows(b, names, emit) }},
-			{"data_quality", func(emit func(...driver.Value) error) error { return qualityRows(b, emit) }},
+			{"incidents", func(emit emitFunc) error { return incidentRows(b, cfg, emit) }},
+			{"incident_events", func(emit emitFunc) error { return eventRows(b, emit) }},
+			{"incident_signals", func(emit emitFunc) error { return signalRows(b, emit) }},
+			{"incident_links", func(emit emitFunc) error { return linkRows(b, emit) }},
+			{"incident_participants", func(emit emitFunc) error { return participantRows(b, names, emit) }},
+			{"data_quality", func(emit emitFunc) error { return qualityRows(b, emit) }},
 		} {
-			a, err := duckdb.NewAppenderFromConn(c, "", t.table)
-			if err != nil {
-				return fmt.Errorf("write %s: %w", t.table, err)
-			}
-			if err := t.rows(a.AppendRow); err != nil {
-				a.Close()
-				return fmt.Errorf("write %s: %w", t.table, err)
-			}
-			if err := a.Close(); err != nil {
+			if err := appendRows(c, t.table, t.rows); err != nil {
 				return fmt.Errorf("write %s: %w", t.table, err)
 			}
 		}
@@ -165,6 +157,56 @@ func userNames(ctx context.Context, conn *sql.Conn) (map[string]string, error) {
 	return out, rows.Err()
 }
 
+// col is one value of a derived row and the column it goes in. Rows are
+// appended by column name, so a value can never land in its neighbour's
+// column (incidents has 37 columns, three of them adjacent integer
+// durations).
+type col struct {
+	name string
+	v    driver.Value
+}
+
+// emitFunc appends one row. Every row of a table names the same columns in
+// the same order.
+type emitFunc func(cols ...col) error
+
+// appendRows appends the rows that rows emits to table, through one
+// Appender over the columns the first row names.
+func appendRows(c driver.Conn, table string, rows func(emitFunc) error) error {
+	var (
+		a     *duckdb.Appender
+		names []string
+		vals  []driver.Value
+	)
+	err := rows(func(cols ...col) error {
+		if a == nil {
+			names = make([]string, len(cols))
+			for i, cv := range cols {
+				names[i] = cv.name
+			}
+			var err error
+			if a, err = duckdb.NewAppenderWithColumns(c, "", "", table, names); err != nil {
+				return err
+			}
+			vals = make([]driver.Value, len(cols))
+		}
+		if len(cols) != len(names) {
+			return fmt.Errorf("a row names %d columns, not the %d of the first row", len(cols), len(names))
+		}
+		for i, cv := range cols {
+			if cv.name != names[i] {
+				return fmt.Errorf("a row names column %s where the first row named %s", cv.name, names[i])
+			}
+			vals[i] = cv.v
+		}
+		return a.AppendRow(vals...)
+	})
+	if a == nil {
+		return err
+	}
+	return errors.Join(err, a.Close())
+}
+
 // Nullable values for the appender.
 func str(s string) driver.Value {
 	if s == "" {
@@ -187,7 +229,7 @@ func seconds(from, to *time.Time) driver.Value {
 	return int64(to.Sub(*from).Round(time.Second) / time.Second)
 }
 
-func incidentRows(b *build, cfg *config.Config, emit func(...driver.Value) error) error {
+func incidentRows(b *build, cfg *config.Config, emit emitFunc) error {
 	base := cfg.Slack.WorkspaceURL
 	for _, inc := range b.incidents {
 		status := "open"
@@ -220,16 +262,43 @@ func incidentRows(b *build, cfg *config.Config, emit func(...driver.Value) error
 			}
 		}
 		err := emit(
-			inc.id, inc.kind, inc.channel.id, inc.channel.name, str(inc.threadTS), str(inc.title),
-			str(inc.severity), str(inc.sevLabel), str(inc.service), status,
-			*started, *inc.at("declared"), ts(inc.at("detected")), ts(inc.at("acknowledged")),
-			ts(inc.at("mitigated")), ts(inc.at("resolved")), ts(inc.at("closed")),
-			str(pmURL), ts(inc.at("postmortem")), inc.detection, str(inc.alertName),
-			int32(len(inc.people)), int32(inc.messages),
-			seconds(started, inc.at("acknowledged")), seconds(started, inc.at("mitigated")), seconds(started, inc.at("resolved")),
-			target, withinTarget(inc, cfg, b.asOf), inc.pmRequired, seconds(inc.at("resolved"), inc.at("postmortem")),
-			str(inc.recurrenceKey), str(inc.recurrenceOf), inc.regression, inc.excluded != "", str(inc.excluded),
-			int32(quality), str(slackURL),
+			col{"incident_id", inc.id},
+			col{"kind", inc.kind},
+			col{"channel_id", inc.channel.id},
+			col{"channel_name", inc.channel.name},
+			col{"thread_ts", str(inc.threadTS)},
+			col{"title", str(inc.title)},
+			col{"severity", str(inc.severity)},
+			col{"severity_label", str(inc.sevLabel)},
+			col{"service", str(inc.service)},
+			col{"status", status},
+			col{"started_at", *started},
+			col{"declared_at", *inc.at("declared")},
+			col{"detected_at", ts(inc.at("detected"))},
+			col{"acknowledged_at", ts(inc.at("acknowledged"))},
+			col{"mitigated_at", ts(inc.at("mitigated"))},
+			col{"resolved_at", ts(inc.at("resolved"))},
+			col{"closed_at", ts(inc.at("closed"))},
+			col{"postmortem_url", str(pmURL)},
+			col{"postmortem_at", ts(inc.at("postmortem"))},
+			col{"detection_source", inc.detection},
+			col{"alert_name", str(inc.alertName)},
+			col{"participants", int32(len(inc.people))},
+			col{"message_count", int32(inc.messages)},
+			col{"time_to_acknowledge_s", seconds(started, inc.at("acknowledged"))},
+			col{"time_to_mitigate_s", seconds(started, inc.at("mitigated"))},
+			col{"time_to_resolve_s", seconds(started, inc.at("resolved"))},
+			col{"resolve_target_s", target},
+			col{"within_target", withinTarget(inc, cfg, b.asOf)},
+			col{"postmortem_required", inc.pmRequired},
+			col{"time_to_postmortem_s", seconds(inc.at("resolved"), inc.at("postmortem"))},
+			col{"recurrence_key", str(inc.recurrenceKey)},
+			col{"recurrence_of", str(inc.recurrenceOf)},
+			col{"regression_test", inc.regression},
+			col{"excluded", inc.excluded != ""},
+			col{"exclusion_reason", str(inc.excluded)},
+			col{"quality_flags", int32(quality)},
+			col{"slack_url", str(slackURL)},
 		)
 		if err != nil {
 			return fmt.Errorf("incident %s: %w", inc.id, err)
@@ -266,7 +335,7 @@ func stripDot(ts string) string {
 
 var eventOrder = []string{"started", "declared", "detected", "acknowledged", "mitigated", "resolved", "closed", "postmortem"}
 
-func eventRows(b *build, emit func(...driver.Value) error) error {
+func eventRows(b *build, emit emitFunc) error {
 	for _, inc := range b.incidents {
 		for _, k := range eventOrder {
 			e := inc.events[k]
@@ -278,7 +347,8 @@ func eventRows(b *build, emit func(...driver.Value) error) error {
 			if e.msg != nil {
 				msgTS, channel = e.msg.ts, e.msg.channelID
 			}
-			if err := emit(inc.id, k, e.at, channel, msgTS, e.rule, str(e.evidence)); err != nil {
+			if err := emit(col{"incident_id", inc.id}, col{"kind", k}, col{"occurred_at", e.at}, col{"channel_id", channel},
+				col{"message_ts", msgTS}, col{"rule", e.rule}, col{"evidence", str(e.evidence)}); err != nil {
 				return err
 			}
 		}
@@ -286,10 +356,11 @@ func eventRows(b *build, emit func(...driver.Value) error) error {
 	return nil
 }
 
-func signalRows(b *build, emit func(...driver.Value) error) error {
+func signalRows(b *build, emit emitFunc) error {
 	for _, inc := range b.incidents {
 		for _, s := range inc.signals {
-			if err := emit(inc.id, s.kind, s.at(), s.msg.channelID, s.msg.ts, s.rule.name, str(s.value), str(s.evidence)); err != nil {
+			if err := emit(col{"incident_id", inc.id}, col{"kind", s.kind}, col{"occurred_at", s.at()}, col{"channel_id", s.msg.channelID},
+				col{"message_ts", s.msg.ts}, col{"rule", s.rule.name}, col{"value", str(s.value)}, col{"evidence", str(s.evidence)}); err != nil {
 				return err
 			}
 		}
@@ -297,7 +368,7 @@ func signalRows(b *build, emit func(...driver.Value) error) error {
 	return nil
 }
 
-func linkRows(b *build, emit func(...driver.Value) error) error {
+func linkRows(b *build, emit emitFunc) error {
 	for _, inc := range b.incidents {
 		for _, l := range inc.links {
 			var tests driver.Value
@@ -308,8 +379,9 @@ func linkRows(b *build, emit func(...driver.Value) error) error {
 				}
 				tests = list
 			}
-			if err := emit(inc.id, l.kind, l.url, str(l.repoURL), str(l.ref), l.msg.channelID, l.msg.ts, l.msg.at,
-				str(l.commit), str(l.check), tests); err != nil {
+			if err := emit(col{"incident_id", inc.id}, col{"kind", l.kind}, col{"url", l.url}, col{"repo_url", str(l.repoURL)},
+				col{"ref", str(l.ref)}, col{"channel_id", l.msg.channelID}, col{"message_ts", l.msg.ts}, col{"posted_at", l.msg.at},
+				col{"commit_sha", str(l.commit)}, col{"check_result", str(l.check)}, col{"test_files", tests}); err != nil {
 				return err
 			}
 		}
@@ -317,11 +389,12 @@ func linkRows(b *build, emit func(...driver.Value) error) error {
 	return nil
 }
 
-func participantRows(b *build, names map[string]string, emit func(...driver.Value) error) error {
+func participantRows(b *build, names map[string]string, emit emitFunc) error {
 	for _, inc := range b.incidents {
 		for _, p := range inc.people {
-			if err := emit(inc.id, p.userID, str(names[p.userID]), int32(p.messages), p.first, p.last,
-				int64(p.last.Sub(p.first)/time.Second)); err != nil {
+			if err := emit(col{"incident_id", inc.id}, col{"user_id", p.userID}, col{"name", str(names[p.userID])},
+				col{"messages", int32(p.messages)}, col{"first_at", p.first}, col{"last_at", p.last},
+				col{"active_span_s", int64(p.last.Sub(p.first) / time.Second)}); err != nil {
 				return err
 			}
 		}
@@ -329,16 +402,16 @@ func participantRows(b *build, names map[string]string, emit func(...driver.Valu
 	return nil
 }
 
-func qualityRows(b *build, emit func(...driver.Value) error) error {
+func qualityRows(b *build, emit emitFunc) error {
 	for _, inc := range b.incidents {
 		for _, q := range inc.quality {
-			if err := emit(inc.id, inc.channel.id, q.problem, q.detail); err != nil {
+			if err := emit(col{"incident_id", inc.id}, col{"channel_id", inc.channel.id}, col{"problem", q.problem}, col{"detail", q.detail}); err != nil {
 				return err
 			}
 		}
 	}
 	for _, n := range b.notIncidents {
-		if err := emit(nil, n.channel.id, n.problem, n.detail); err != nil {
+		if err := emit(col{"incident_id", nil}, col{"channel_id", n.channel.id}, col{"problem", n.problem}, col{"detail", n.detail}); err != nil {
 			return err
 		}
 	}
