@@ -3,7 +3,6 @@ package transform
 import (
 	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,26 +40,20 @@ func TestBotFormats(t *testing.T) {
 			}
 			cfg := defaults(t)
 			var want []botTruth
-			dir := t.TempDir()
+			var export []txtar.File
 			for _, file := range ar.Files {
 				switch file.Name {
 				case "want":
 					want = parseBotTruth(t, string(file.Data))
-					continue
 				case "aftermath.yaml":
 					if cfg, err = config.Parse(f+":aftermath.yaml", file.Data); err != nil {
 						t.Fatal(err)
 					}
-					continue
-				}
-				p := filepath.Join(dir, filepath.FromSlash(file.Name))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, file.Data, 0o644); err != nil {
-					t.Fatal(err)
+				default:
+					export = append(export, file)
 				}
 			}
+			dir := unpackExport(t, export)
 			if want == nil {
 				t.Fatal("no want file")
 			}

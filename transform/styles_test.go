@@ -27,16 +27,7 @@ func TestStyles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dir := t.TempDir()
-			for _, file := range ar.Files {
-				p := filepath.Join(dir, filepath.FromSlash(file.Name))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, file.Data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := unpackExport(t, ar.Files)
 			cfg := defaults(t)
 			cfg.Incidents.Services = append(cfg.Incidents.Services,
 				serviceOf("checkout", "checkout-api"), serviceOf("payments", "payments-api"), serviceOf("search", "indexer"))
@@ -61,6 +52,23 @@ func TestStyles(t *testing.T) {
 	}
 }
 
+// unpackExport writes a fixture's files into a new folder, as a Slack
+// export on disk, and returns the folder.
+func unpackExport(t *testing.T, files []txtar.File) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, file := range files {
+		p := filepath.Join(dir, filepath.FromSlash(file.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, file.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 func serviceOf(name string, aliases ...string) config.Service {
 	return config.Service{Name: name, Aliases: aliases}
 }
@@ -72,16 +80,7 @@ func TestClosedUnresolvedCensoredAtArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	for _, file := range ar.Files {
-		p := filepath.Join(dir, filepath.FromSlash(file.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, file.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := unpackExport(t, ar.Files)
 	cfg := defaults(t)
 	db := ingestExport(t, dir, cfg)
 	runTransform(t, db, cfg)
@@ -98,16 +97,7 @@ func TestIncludeAndExcludeByNameOverrideStanding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	for _, file := range ar.Files {
-		p := filepath.Join(dir, filepath.FromSlash(file.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, file.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := unpackExport(t, ar.Files)
 	cfg := defaults(t)
 	cfg.Channels.Include = []string{"incident-ops"}
 	cfg.Channels.Exclude = []string{"inc-quiet"}
