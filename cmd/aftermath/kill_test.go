@@ -25,6 +25,31 @@ func aftermathCmd(args ...string) *exec.Cmd {
 	return cmd
 }
 
+// rawChecksumColumns are the raw tables' meaningful columns: not the
+// bookkeeping of when and by which run a row was written.
+var rawChecksumColumns = map[string]string{
+	"channels":      "* EXCLUDE (first_seen_at, updated_at, run_id)",
+	"users":         "* EXCLUDE (first_seen_at, updated_at, run_id)",
+	"messages":      "* EXCLUDE (ingested_at, updated_at, run_id)",
+	"channel_state": "channel_id, oldest_ts, newest_ts",
+}
+
+// checksums returns, for each table, its row count and an md5 of its rows
+// (the columns cols names), in an order that does not depend on storage.
+func checksums(t *testing.T, db *warehouse.DB, cols map[string]string) map[string]string {
+	t.Helper()
+	sums := map[string]string{}
+	for table, c := range cols {
+		var sum string
+		q := fmt.Sprintf(`SELECT count(*) || ':' || coalesce(md5(string_agg(x::VARCHAR, chr(10) ORDER BY x::VARCHAR)), '') FROM (SELECT %s FROM %s) x`, c, table)
+		if err := db.QueryRow(q).Scan(&sum); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		sums[table] = sum
+	}
+	return sums
+}
+
 // content returns a checksum of each raw table's meaningful columns (not
 // the bookkeeping of when and by which run a row was written), and the
 // number of messages stored per channel.
@@ -35,20 +60,7 @@ func content(t *testing.T, path string) (map[string]string, map[string]int) {
 		t.Fatalf("open %s after the run: %v", path, err)
 	}
 	defer db.Close()
-	sums := map[string]string{}
-	for table, cols := range map[string]string{
-		"channels":      "* EXCLUDE (first_seen_at, updated_at, run_id)",
-		"users":         "* EXCLUDE (first_seen_at, updated_at, run_id)",
-		"messages":      "* EXCLUDE (ingested_at, updated_at, run_id)",
-		"channel_state": "channel_id, oldest_ts, newest_ts",
-	} {
-		var sum string
-		q := fmt.Sprintf(`SELECT coalesce(md5(string_agg(x::VARCHAR, chr(10) ORDER BY x::VARCHAR)), '') FROM (SELECT %s FROM %s) x`, cols, table)
-		if err := db.QueryRow(q).Scan(&sum); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		sums[table] = sum
-	}
+	sums := checksums(t, db, rawChecksumColumns)
 	counts := map[string]int{}
 	rows, err := db.Query(`SELECT channel_id, count(*) FROM messages GROUP BY ALL`)
 	if err != nil {

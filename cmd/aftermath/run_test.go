@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -102,27 +103,16 @@ func tableSums(t *testing.T, path string) map[string]string {
 		t.Fatalf("open %s: %v", path, err)
 	}
 	defer db.Close()
-	sums := map[string]string{}
-	for table, cols := range map[string]string{
-		"channels":              "* EXCLUDE (first_seen_at, updated_at, run_id)",
-		"users":                 "* EXCLUDE (first_seen_at, updated_at, run_id)",
-		"messages":              "* EXCLUDE (ingested_at, updated_at, run_id)",
-		"channel_state":         "channel_id, oldest_ts, newest_ts",
+	cols := map[string]string{
 		"incidents":             "*",
 		"incident_events":       "*",
 		"incident_signals":      "*",
 		"incident_links":        "*",
 		"incident_participants": "*",
 		"data_quality":          "*",
-	} {
-		var sum string
-		q := fmt.Sprintf(`SELECT count(*) || ':' || coalesce(md5(string_agg(x::VARCHAR, chr(10) ORDER BY x::VARCHAR)), '') FROM (SELECT %s FROM %s) x`, cols, table)
-		if err := db.QueryRow(q).Scan(&sum); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		sums[table] = sum
 	}
-	return sums
+	maps.Copy(cols, rawChecksumColumns)
+	return checksums(t, db, cols)
 }
 
 func exitOf(err error) int {
