@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/config"
-	"github.com/aftermath-dev/aftermath/internal/samplegen"
-	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
+	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 

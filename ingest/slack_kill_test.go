@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 

@@ -17,8 +17,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/aftermath-dev/aftermath/internal/samplegen"
-	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
+	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 

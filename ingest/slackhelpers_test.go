@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/config"
-	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
@@ -29,7 +29,7 @@ import (
 // known secret) can hide it, not the xox… pattern.
 const canary = "canary-7f3a9c2e5b1d4a60"
 
-const fakeExport = "../internal/slackfake/testdata/export"
+const fakeExport = "../internal/testkit/slackfake/testdata/export"
 
 // slackFake is a fake Slack Web API on httptest, on a fake clock.
 type slackFake struct {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/aftermath-dev/aftermath/ingest"
 	"github.com/aftermath-dev/aftermath/internal/config"
-	"github.com/aftermath-dev/aftermath/internal/samplegen"
+	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 	"github.com/aftermath-dev/aftermath/transform"
 )

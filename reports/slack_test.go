@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 )
 
 func fakeSlack(t *testing.T, opts ...slackfake.Option) (*slackfake.Server, string) {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/config"
-	"github.com/aftermath-dev/aftermath/internal/samplegen"
+	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 

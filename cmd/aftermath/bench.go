@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aftermath-dev/aftermath/internal/bench"
-	"github.com/aftermath-dev/aftermath/internal/samplegen"
+	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aftermath-dev/aftermath/internal/samplegen"
-	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
+	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 )
 
 func newDevCmd(d *deps) *cobra.Command {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/aftermath-dev/aftermath/internal/samplegen"
+	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 )
 
 // TestReportPostSlack runs `aftermath report --post-slack` against the fake

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/aftermath-dev/aftermath/ingest"
-	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 )
 
 // canaryToken must never appear in any output of any run.
@@ -20,7 +20,7 @@ const canaryToken = "xoxb-9999-canary-4b1d7e2a"
 // slack-server` does, accepting only the canary token.
 func slackServer(t *testing.T, opts ...slackfake.Option) (*slackfake.Server, string) {
 	t.Helper()
-	ws, err := slackfake.LoadExport("../../internal/slackfake/testdata/export")
+	ws, err := slackfake.LoadExport("../../internal/testkit/slackfake/testdata/export")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/aftermath-dev/aftermath/internal/lock"
-	"github.com/aftermath-dev/aftermath/internal/slackfake"
+	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 

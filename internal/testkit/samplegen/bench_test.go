@@ -9,7 +9,7 @@ import (
 // workspace of 500 incidents over 26 weeks (~100k messages); "1M" is the
 // same at scale 11, just over a million messages and 1.5 GB of JSON.
 //
-//	go test -run '^$' -bench Generate -benchtime 1x ./internal/samplegen/
+//	go test -run '^$' -bench Generate -benchtime 1x ./internal/testkit/samplegen/
 func BenchmarkGenerate(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
