@@ -17,7 +17,8 @@ import (
 // Sample is one run of a command.
 type Sample struct {
 	Wall   time.Duration
-	MaxRSS int64 // bytes
+	CPU    time.Duration // user + system time: steadier than Wall on a shared machine
+	MaxRSS int64         // bytes
 }
 
 // Run runs argv once and measures it. Output goes to the returned buffers.
@@ -32,6 +33,7 @@ func Run(ctx context.Context, env []string, argv ...string) (Sample, []byte, err
 	if cmd.ProcessState != nil {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			s.MaxRSS = ru.Maxrss * 1024 // Linux reports KiB
+			s.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		}
 	}
 	if err != nil {
@@ -55,17 +57,19 @@ func Median(samples []Sample) Sample {
 		return Sample{}
 	}
 	walls := make([]time.Duration, len(samples))
+	cpus := make([]time.Duration, len(samples))
 	rss := make([]int64, len(samples))
 	for i, s := range samples {
-		walls[i], rss[i] = s.Wall, s.MaxRSS
+		walls[i], cpus[i], rss[i] = s.Wall, s.CPU, s.MaxRSS
 	}
 	sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
+	sort.Slice(cpus, func(i, j int) bool { return cpus[i] < cpus[j] })
 	sort.Slice(rss, func(i, j int) bool { return rss[i] < rss[j] })
 	m := len(samples) / 2
 	if len(samples)%2 == 1 {
-		return Sample{Wall: walls[m], MaxRSS: rss[m]}
+		return Sample{Wall: walls[m], CPU: cpus[m], MaxRSS: rss[m]}
 	}
-	return Sample{Wall: (walls[m-1] + walls[m]) / 2, MaxRSS: (rss[m-1] + rss[m]) / 2}
+	return Sample{Wall: (walls[m-1] + walls[m]) / 2, CPU: (cpus[m-1] + cpus[m]) / 2, MaxRSS: (rss[m-1] + rss[m]) / 2}
 }
 
 // MiB formats bytes as mebibytes.
