@@ -31,8 +31,13 @@ func Reshape(src, dst, shape string) error {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
-	for _, top := range []string{"users.json", "channels.json"} {
-		if shape == "few-channels" && top == "channels.json" {
+	tops, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range tops {
+		top := e.Name()
+		if e.IsDir() || shape == "few-channels" && (top == "channels.json" || top == "groups.json") {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(src, top))

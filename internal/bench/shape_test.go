@@ -23,6 +23,7 @@ func TestReshape(t *testing.T) {
 	}
 	write("users.json", `[{"id":"U1"}]`)
 	write("channels.json", `[]`)
+	write("groups.json", `[]`)
 	// Folders 0 and 8 land in the same merged channel, with a ts clash.
 	for i := range 9 {
 		write(filepath.Join(string(rune('a'+i))+"-chan", "2026-11-20.json"),
@@ -32,6 +33,9 @@ func TestReshape(t *testing.T) {
 		dst := filepath.Join(t.TempDir(), shape)
 		if err := Reshape(src, dst, shape); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(dst, "groups.json")); (err == nil) != (shape == "blocks") {
+			t.Errorf("%s: groups.json copied = %v; want it copied only when channels are kept", shape, err == nil)
 		}
 		files, _ := filepath.Glob(filepath.Join(dst, "*", "*.json"))
 		n, blocks := 0, 0
