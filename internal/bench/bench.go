@@ -17,7 +17,7 @@ import (
 // Sample is one run of a command.
 type Sample struct {
 	Wall   time.Duration
-	CPU    time.Duration // user + system time: steadier than Wall on a shared machine
+	CPU    time.Duration // user + system time: less sensitive than Wall to a busy machine
 	MaxRSS int64         // bytes
 }
 
