@@ -20,6 +20,9 @@ type element struct {
 	problem    string
 }
 
+// inMessage marks the bytes that matter outside strings inside an element.
+var inMessage = [256]bool{'"': true, '[': true, ']': true, '{': true, '}': true}
+
 // scanElements reads a JSON array file and returns its top-level elements.
 // ok is false when the file is not a well-formed array (DuckDB then says
 // what is wrong with it).
@@ -60,26 +63,45 @@ func scanElements(r io.Reader, b Bounds) (elems []element, ok bool, err error) {
 					escaped = false
 					continue
 				}
-				// Jump to the next quote; an escape before it is handled
-				// one byte at a time.
-				q := bytes.IndexByte(chunk[i:], '"')
-				if q < 0 {
-					q = len(chunk) - i
+				// Jump to the next quote or backslash: byte by byte over
+				// the first bytes (keys and short values), then with
+				// bytes.IndexByte.
+				j, end := i, min(i+16, len(chunk))
+				for j < end && chunk[j] != '"' && chunk[j] != '\\' {
+					j++
 				}
-				if bs := bytes.IndexByte(chunk[i:i+q], '\\'); bs >= 0 {
-					i += bs
-					escaped = true
-					continue
+				if j == end && end < len(chunk) {
+					q := bytes.IndexByte(chunk[j:], '"')
+					if q < 0 {
+						q = len(chunk) - j
+					}
+					if bs := bytes.IndexByte(chunk[j:j+q], '\\'); bs >= 0 {
+						q = bs
+					}
+					j += q
 				}
-				i += q
+				i = j
 				if i == len(chunk) {
 					break
+				}
+				if chunk[i] == '\\' {
+					escaped = true
+					continue
 				}
 				inString = false
 				if cur != nil && depth == 1 {
 					finish(base + int64(i) + 1) // a bare string element
 				}
 				continue
+			}
+			if depth >= 2 {
+				// Inside a message only brackets and quotes matter.
+				for i < len(chunk) && !inMessage[chunk[i]] {
+					i++
+				}
+				if i == len(chunk) {
+					break
+				}
 			}
 			c := chunk[i]
 			switch c {
