@@ -11,8 +11,11 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
@@ -531,6 +534,9 @@ func (e *exportRun) messages(ctx context.Context) error {
 	// Channels selected but without a folder have no messages: done.
 	e.Counts.ChannelsDone = len(e.selected) - len(work)
 
+	if done, err := e.firstLoad(ctx, work); done || err != nil {
+		return err
+	}
 	sizes := e.sizes(work)
 	var total, done int64
 	for _, n := range sizes {
@@ -577,6 +583,141 @@ func (e *exportRun) messages(ctx context.Context) error {
 		}
 	}
 	return flush()
+}
+
+// errNotClean makes firstLoad roll back: the files hold something that the
+// batched path must name (a message with a problem, a duplicate).
+var errNotClean = errors.New("the export holds messages to skip or de-duplicate")
+
+// firstLoad stores all the selected day files at once when the warehouse
+// holds no messages yet (the first load of a workspace): one transaction,
+// one INSERT … SELECT over every file (first_load_messages), so DuckDB reads
+// and writes with all its threads and no staging copy. It reports done =
+// false, having stored nothing, when the warehouse is not empty or when
+// anything would have to be skipped, cut or de-duplicated: the batched path
+// then loads the same files and names each skip. A kill leaves all or
+// nothing of the first load.
+func (e *exportRun) firstLoad(ctx context.Context, work []chanFiles) (done bool, err error) {
+	var stored int64
+	if err := e.conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM channel_state)`).Scan(&stored); err != nil {
+		return false, fmt.Errorf("check for stored messages: %w", err)
+	}
+	if stored > 0 || len(work) == 0 {
+		return false, nil
+	}
+	var names, ids []string
+	for _, c := range work {
+		for _, f := range c.files {
+			names = append(names, f)
+			ids = append(ids, c.id)
+		}
+	}
+	fallBack := func(why string, args ...any) (bool, error) {
+		e.log.Debug("first load: loading in batches instead", append([]any{"reason", why}, args...)...)
+		return false, ctx.Err()
+	}
+	start := time.Now()
+	local, skips, release, err := e.src.Local(names)
+	if err != nil {
+		return fallBack("files not readable", "err", err)
+	}
+	defer release()
+	if len(skips) > 0 {
+		return fallBack("damaged entries")
+	}
+	paths := make([]string, len(names))
+	for i, n := range names {
+		paths[i] = local[n]
+	}
+	objects, clean := countObjects(ctx, paths, e.opts.Bounds)
+	if !clean {
+		return fallBack("a file is not a JSON array or breaks a bound")
+	}
+	scanned := time.Since(start)
+	var inserted int64
+	err = warehouse.InTx(ctx, e.conn, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`CREATE OR REPLACE TEMP TABLE stage_files AS SELECT unnest($1::VARCHAR[]) AS path, unnest($2::VARCHAR[]) AS channel_id`,
+			paths, ids); err != nil {
+			return err
+		}
+		a := e.mergeArgs()
+		res, err := tx.ExecContext(ctx, step("first_load_messages", sourceFiles4), append(a.list(), paths)...)
+		if err != nil {
+			return err
+		}
+		if inserted, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if inserted != objects {
+			return fmt.Errorf("%w: %d of %d objects are storable messages", errNotClean, inserted, objects)
+		}
+		var dups int64
+		if err := tx.QueryRowContext(ctx, step("count_stored_duplicates", "")).Scan(&dups); err != nil {
+			return err
+		}
+		if dups > 0 {
+			return fmt.Errorf("%w: %d messages stored twice", errNotClean, dups)
+		}
+		_, err = tx.ExecContext(ctx, step("first_load_channel_state", ""), argsFor("first_load_channel_state", a)...)
+		return err
+	})
+	if err != nil {
+		// A file DuckDB refuses, or messages to name: the batched path
+		// finds and names each. A failing warehouse fails there too.
+		return fallBack("not clean", "err", err)
+	}
+	e.log.Debug("first load", "files", len(paths), "messages", inserted, "scan", scanned.Round(time.Millisecond),
+		"store", (time.Since(start) - scanned).Round(time.Millisecond))
+	e.Counts.FilesRead += len(paths)
+	e.Counts.MessagesRead += inserted
+	e.Counts.MessagesNew += inserted
+	e.Counts.ChannelsDone += len(work)
+	return true, nil
+}
+
+// countObjects counts the top-level elements of the JSON array files, on
+// all CPUs. clean is false when a file cannot be read, is not an array, or
+// holds an element that breaks a bound.
+func countObjects(ctx context.Context, paths []string, b Bounds) (n int64, clean bool) {
+	var (
+		next  atomic.Int64
+		total atomic.Int64
+		bad   atomic.Bool
+		wg    sync.WaitGroup
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) || bad.Load() || ctx.Err() != nil {
+					return
+				}
+				f, err := os.Open(paths[i])
+				if err != nil {
+					bad.Store(true)
+					return
+				}
+				elems, ok, err := scanElements(f, b)
+				f.Close()
+				if err != nil || !ok {
+					bad.Store(true)
+					return
+				}
+				for _, el := range elems {
+					if el.problem != "" {
+						bad.Store(true)
+						return
+					}
+				}
+				total.Add(int64(len(elems)))
+			}
+		}()
+	}
+	wg.Wait()
+	return total.Load(), !bad.Load() && ctx.Err() == nil
 }
 
 // chanFiles is one selected channel's day files.

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -19,13 +20,20 @@ type element struct {
 	problem    string
 }
 
+// inMessage marks the bytes that matter outside strings inside an element.
+var inMessage = [256]bool{'"': true, '[': true, ']': true, '{': true, '}': true}
+
 // scanElements reads a JSON array file and returns its top-level elements.
 // ok is false when the file is not a well-formed array (DuckDB then says
 // what is wrong with it).
+//
+// It reads in chunks and skips the inside of strings with bytes.IndexByte
+// (most of a Slack message is string content): a byte-at-a-time loop cost
+// about as much as DuckDB's whole load of the same files (docs/benchmarks.md).
 func scanElements(r io.Reader, b Bounds) (elems []element, ok bool, err error) {
-	br := bufio.NewReaderSize(r, 1<<16)
+	buf := make([]byte, 1<<16)
 	var (
-		pos      int64 = -1
+		base     int64 // file offset of buf[0]
 		depth    int   // 0 outside the array, 1 inside it
 		maxDepth int
 		inString bool
@@ -47,69 +55,105 @@ func scanElements(r io.Reader, b Bounds) (elems []element, ok bool, err error) {
 		cur = nil
 	}
 	for {
-		c, rerr := br.ReadByte()
-		if rerr == io.EOF {
+		n, rerr := io.ReadFull(r, buf)
+		chunk := buf[:n]
+		for i := 0; i < len(chunk); i++ {
+			if inString {
+				if escaped {
+					escaped = false
+					continue
+				}
+				// Jump to the next quote or backslash: byte by byte over
+				// the first bytes (keys and short values), then with
+				// bytes.IndexByte.
+				j, end := i, min(i+16, len(chunk))
+				for j < end && chunk[j] != '"' && chunk[j] != '\\' {
+					j++
+				}
+				if j == end && end < len(chunk) {
+					q := bytes.IndexByte(chunk[j:], '"')
+					if q < 0 {
+						q = len(chunk) - j
+					}
+					if bs := bytes.IndexByte(chunk[j:j+q], '\\'); bs >= 0 {
+						q = bs
+					}
+					j += q
+				}
+				i = j
+				if i == len(chunk) {
+					break
+				}
+				if chunk[i] == '\\' {
+					escaped = true
+					continue
+				}
+				inString = false
+				if cur != nil && depth == 1 {
+					finish(base + int64(i) + 1) // a bare string element
+				}
+				continue
+			}
+			if depth >= 2 {
+				// Inside a message only brackets and quotes matter.
+				for i < len(chunk) && !inMessage[chunk[i]] {
+					i++
+				}
+				if i == len(chunk) {
+					break
+				}
+			}
+			c := chunk[i]
+			switch c {
+			case ' ', '\t', '\n', '\r':
+				continue
+			}
+			pos := base + int64(i)
+			if closed {
+				return nil, false, nil // data after the array
+			}
+			if !started {
+				if c != '[' {
+					return nil, false, nil
+				}
+				started, depth = true, 1
+				continue
+			}
+			if depth == 1 && cur == nil && c != ',' && c != ']' {
+				cur = &element{start: pos}
+				maxDepth = 1
+			}
+			switch c {
+			case '"':
+				inString = true
+			case '[', '{':
+				depth++
+				maxDepth = max(maxDepth, depth)
+			case ']', '}':
+				depth--
+				switch {
+				case depth == 0:
+					if cur != nil {
+						finish(pos)
+					}
+					closed = true
+				case depth == 1 && cur != nil:
+					finish(pos + 1)
+				case depth < 1:
+					return nil, false, nil
+				}
+			case ',':
+				if depth == 1 && cur != nil {
+					finish(pos) // a bare number, true, false or null
+				}
+			}
+		}
+		base += int64(n)
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 			break
 		}
 		if rerr != nil {
 			return nil, false, rerr
-		}
-		pos++
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-				if cur != nil && depth == 1 {
-					finish(pos + 1) // a bare string element
-				}
-			}
-			continue
-		}
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		}
-		if closed {
-			return nil, false, nil // data after the array
-		}
-		if !started {
-			if c != '[' {
-				return nil, false, nil
-			}
-			started, depth = true, 1
-			continue
-		}
-		if depth == 1 && cur == nil && c != ',' && c != ']' {
-			cur = &element{start: pos}
-			maxDepth = 1
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '[', '{':
-			depth++
-			maxDepth = max(maxDepth, depth)
-		case ']', '}':
-			depth--
-			switch {
-			case depth == 0:
-				if cur != nil {
-					finish(pos)
-				}
-				closed = true
-			case depth == 1 && cur != nil:
-				finish(pos + 1)
-			case depth < 1:
-				return nil, false, nil
-			}
-		case ',':
-			if depth == 1 && cur != nil {
-				finish(pos) // a bare number, true, false or null
-			}
 		}
 	}
 	return elems, closed, nil

@@ -15,25 +15,36 @@
 -- \/ and \u00e9 decoded. Redaction runs on that text, before anything else
 -- reads it, so no column can hold a token.
 
--- name: stage_messages
+-- name: staged_messages
+-- The staged messages: each object with its columns derived and, when it
+-- cannot be stored, the problem. ingest/sql.go makes the step
+-- stage_messages of it (into the temp table stage_msgs), and
+-- first_load_messages reads it directly.
 -- A ts outside the run's window (the temp table ts_window, made by
 -- set_ts_window: before Slack existed, or more than a day after the run's
 -- clock) is a problem: stored, it would move the channel's watermark to
 -- the year 33658, or an incident's first day to 1970.
-CREATE OR REPLACE TEMP TABLE stage_msgs AS
 WITH src AS (
 	{{source}}
 ), red AS (
 	SELECT channel_id, origin, {{redact_j}} AS raw
 	FROM (SELECT channel_id, origin, json(doc)::VARCHAR AS j FROM src)
-), f AS (
+), x AS (
+	-- One parse of each message: the fields as small JSON values (x), whose
+	-- text (v) and types (t) are cheap to read. raw is canonical JSON, so it
+	-- is an object exactly when it starts with '{'.
 	SELECT channel_id, origin, raw,
-		json_type(raw) AS kind,
-		json_extract_string(raw, ['$.ts', '$.thread_ts', '$.parent_user_id', '$.user', '$.bot_id',
+		CASE WHEN starts_with(raw, '{') THEN 'OBJECT' END AS kind,
+		json_extract(raw, ['$.ts', '$.thread_ts', '$.parent_user_id', '$.user', '$.bot_id',
 			'$.app_id', '$.bot_profile.app_id', '$.username', '$.bot_profile.name', '$.subtype',
-			'$.text', '$.edited.ts', '$.edited.user', '$.reply_count', '$.latest_reply']) AS v,
-		json_type(raw, ['$.ts', '$.thread_ts', '$.user', '$.text', '$.subtype', '$.reply_count', '$.edited']) AS t
+			'$.text', '$.edited.ts', '$.edited.user', '$.reply_count', '$.latest_reply', '$.edited']) AS x
 	FROM red
+), f AS (
+	SELECT channel_id, origin, raw, kind,
+		list_transform(x[1:15], e -> json_extract_string(e, '$')) AS v,
+		[json_type(x[1]), json_type(x[2]), json_type(x[4]), json_type(x[11]), json_type(x[10]),
+			json_type(x[14]), json_type(x[16])] AS t
+	FROM x
 ), g AS (
 SELECT
 	channel_id, origin, raw,
@@ -73,6 +84,33 @@ SELECT g.* EXCLUDE (problem0), coalesce(problem0, CASE
 		WHEN posted_at > w.hi THEN 'ts ' || ts || ' is more than a day after the run'
 	END) AS problem
 FROM g, ts_window w;
+
+-- name: first_load_messages
+-- The first load of an empty messages table: every file in one statement,
+-- straight into messages, so DuckDB reads and writes in parallel without a
+-- staging copy. Messages with a problem are left out here; the caller
+-- compares the count inserted with the count of objects the files hold and,
+-- when they differ (a problem or a duplicate to name), rolls back and loads
+-- in batches, which name each one.
+INSERT INTO messages (channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
+	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
+	source, ingested_at, updated_at, run_id)
+SELECT channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
+	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
+	$3, $1, $1, $2
+FROM ({{staged_messages}})
+WHERE problem IS NULL;
+
+-- name: count_stored_duplicates
+-- After first_load_messages: keys stored more than once (copies the batched
+-- path keeps one of and names).
+SELECT count(*) FROM (SELECT channel_id, ts FROM messages GROUP BY ALL HAVING count(*) > 1);
+
+-- name: first_load_channel_state
+-- After first_load_messages: every channel's watermark from what it stored.
+INSERT INTO channel_state (channel_id, oldest_ts, newest_ts, last_source, last_run_id, last_ingested_at, history_complete, archived_complete)
+SELECT channel_id, arg_min(ts, posted_at), arg_max(ts, posted_at), $3, $2, $1, false, false
+FROM messages GROUP BY channel_id;
 
 -- name: message_problems
 SELECT origin, problem, count(*) AS n

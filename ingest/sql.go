@@ -20,6 +20,11 @@ const (
 	sourceFiles = `SELECT f.channel_id, o.json AS doc, o.filename AS origin
 	FROM read_json_objects($1::VARCHAR[], format = 'array', filename = true) o
 	JOIN stage_files f ON f.path = o.filename`
+	// sourceFiles4 is sourceFiles with the list of paths as $4, after the
+	// merge parameters (first_load_messages).
+	sourceFiles4 = `SELECT f.channel_id, o.json AS doc, o.filename AS origin
+	FROM read_json_objects($4::VARCHAR[], format = 'array', filename = true) o
+	JOIN stage_files f ON f.path = o.filename`
 	// sourceObjectFile reads one JSON file of objects (channels.json,
 	// users.json); $1 is its path.
 	sourceObjectFile = `SELECT NULL AS channel_id, json AS doc, filename AS origin
@@ -68,10 +73,18 @@ func parseSteps(text string) map[string]string {
 }
 
 // step returns the named statement with its placeholders filled.
+// stage_messages is staged_messages stored in the temp table stage_msgs.
 func step(name, source string) string {
+	if name == "stage_messages" {
+		return "CREATE OR REPLACE TEMP TABLE stage_msgs AS\n" + step("staged_messages", source)
+	}
 	s, ok := steps[name]
 	if !ok {
 		panic(fmt.Sprintf("ingest: merge.sql has no step %q", name))
 	}
-	return strings.NewReplacer("{{source}}", source, "{{redact_j}}", redactJ).Replace(s)
+	staged := ""
+	if strings.Contains(s, "{{staged_messages}}") {
+		staged = strings.TrimSuffix(step("staged_messages", source), ";")
+	}
+	return strings.NewReplacer("{{source}}", source, "{{redact_j}}", redactJ, "{{staged_messages}}", staged).Replace(s)
 }

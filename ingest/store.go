@@ -193,7 +193,8 @@ func mergeUsers(ctx context.Context, conn *sql.Conn, a mergeArgs, source string,
 // refuses parameters a statement does not take.
 func argsFor(name string, a mergeArgs) []any {
 	switch name {
-	case "insert_messages", "insert_all_messages", "mark_deleted", "insert_channel_state", "insert_channels", "insert_users":
+	case "insert_messages", "insert_all_messages", "mark_deleted", "insert_channel_state", "insert_channels", "insert_users",
+		"first_load_messages", "first_load_channel_state":
 		return a.list()
 	case "plan_channels", "plan_users":
 		return []any{a.runID}

@@ -53,13 +53,14 @@ type devBenchOptions struct {
 	work           string
 	runs           int
 	exportSizes    []string
+	exportShapes   []string
 	transformSizes []string
 	reportSizes    []string
 }
 
 // benchScales maps workspace sizes to generator scales (500 incidents over
 // 26 weeks): scale 1 is about 100k messages.
-var benchScales = map[string]float64{"100k": 1, "1m": 10, "2m": 20, "4m": 40, "1m-2k": 2.5, "1m-4k": 1.25}
+var benchScales = map[string]float64{"100k": 1, "1m": 10, "2m": 20, "4m": 40, "5m": 50, "1m-2k": 2.5, "1m-4k": 1.25}
 
 // benchIncidents: sizes with more incidents than the default 500, for the
 // report, whose work grows with incidents rather than messages.
@@ -83,6 +84,7 @@ generated once into --work and reused.`,
 	f.StringVar(&opts.work, "work", filepath.Join(os.TempDir(), "aftermath-bench"), "folder for generated workspaces and databases")
 	f.IntVar(&opts.runs, "runs", 5, "runs of each measurement")
 	f.StringSliceVar(&opts.exportSizes, "export-sizes", []string{"100k", "1m"}, "workspace sizes for the export-ingest benchmark")
+	f.StringSliceVar(&opts.exportShapes, "export-shapes", []string{"default", "few-channels"}, "export shapes for the export-ingest benchmark (default, few-channels, blocks)")
 	f.StringSliceVar(&opts.transformSizes, "transform-sizes", []string{"1m", "2m", "4m"}, "workspace sizes for the transform benchmark")
 	f.StringSliceVar(&opts.reportSizes, "report-sizes", []string{"1m", "2m", "4m", "1m-2k", "1m-4k"}, "workspace sizes for the report benchmark (1m-2k: 1M messages, 2,000 incidents)")
 	return cmd
@@ -95,7 +97,7 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 	}
 	for _, s := range append(append(append([]string{}, opts.exportSizes...), opts.transformSizes...), opts.reportSizes...) {
 		if _, ok := benchScales[s]; !ok {
-			return usagef("unknown size %q (known: 100k, 1m, 2m, 4m, 1m-2k, 1m-4k)", s)
+			return usagef("unknown size %q (known: 100k, 1m, 2m, 4m, 5m, 1m-2k, 1m-4k)", s)
 		}
 	}
 	env := append(os.Environ(), "AFTERMATH_CONFIG=", "AFTERMATH_DB=")
@@ -129,40 +131,56 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 
 	if len(opts.exportSizes) > 0 {
 		fmt.Fprintf(w, "### Export ingest vs DuckDB read_json\n\n")
-		fmt.Fprintf(w, "| messages | aftermath ingest export | read_json reference | ratio | aftermath peak RSS | reference peak RSS |\n|---|---|---|---|---|---|\n")
+		fmt.Fprintf(w, "| messages | shape | aftermath ingest export | read_json reference | ratio | aftermath CPU | reference CPU | CPU ratio | aftermath peak RSS | reference peak RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	}
 	for _, size := range opts.exportSizes {
 		dir, err := workspace(size)
 		if err != nil {
 			return err
 		}
-		export := filepath.Join(dir, "export")
-		var ours, ref []bench.Sample
-		var n string
-		for i := 0; i < opts.runs; i++ {
-			db := filepath.Join(opts.work, "ingest.duckdb")
-			rdb := filepath.Join(opts.work, "reference.duckdb")
-			for _, p := range []string{db, db + ".wal", rdb, rdb + ".wal"} {
-				os.Remove(p)
+		for _, shape := range opts.exportShapes {
+			export := filepath.Join(dir, "export")
+			if shape != "default" {
+				export += "-" + shape
+				if _, err := os.Stat(export); err != nil {
+					d.log.Info("reshaping export", "size", size, "shape", shape)
+					if err := bench.Reshape(filepath.Join(dir, "export"), export+".tmp", shape); err != nil {
+						return err
+					}
+					if err := os.Rename(export+".tmp", export); err != nil {
+						return err
+					}
+				}
 			}
-			s, _, err := bench.Run(ctx, env, self, "--db", db, "ingest", "export", export, "--all-channels")
-			if err != nil {
-				return err
+			var ours, ref []bench.Sample
+			var n string
+			for i := 0; i < opts.runs; i++ {
+				db := filepath.Join(opts.work, "ingest.duckdb")
+				rdb := filepath.Join(opts.work, "reference.duckdb")
+				for _, p := range []string{db, db + ".wal", rdb, rdb + ".wal"} {
+					os.Remove(p)
+				}
+				s, _, err := bench.Run(ctx, env, self, "--db", db, "ingest", "export", export, "--all-channels")
+				if err != nil {
+					return err
+				}
+				ours = append(ours, s)
+				if i == 0 {
+					n = messages(db)
+				}
+				s, _, err = bench.Run(ctx, env, self, "--db", rdb, "dev", "read-json-reference", export)
+				if err != nil {
+					return err
+				}
+				ref = append(ref, s)
+				d.log.Info("export ingest run", "size", size, "shape", shape, "run", i+1, "ours", ours[i].Wall, "reference", ref[i].Wall,
+					"ours_cpu", ours[i].CPU, "reference_cpu", ref[i].CPU, "ours_rss", bench.MiB(ours[i].MaxRSS), "reference_rss", bench.MiB(ref[i].MaxRSS))
 			}
-			ours = append(ours, s)
-			if i == 0 {
-				n = messages(db)
-			}
-			s, _, err = bench.Run(ctx, env, self, "--db", rdb, "dev", "read-json-reference", export)
-			if err != nil {
-				return err
-			}
-			ref = append(ref, s)
-			d.log.Info("export ingest run", "size", size, "run", i+1, "ours", ours[i].Wall, "reference", ref[i].Wall)
+			o, r := bench.Median(ours), bench.Median(ref)
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.2f× | %s | %s | %.2f× | %s | %s |\n", n, shape, bench.Seconds(o.Wall), bench.Seconds(r.Wall),
+				o.Wall.Seconds()/r.Wall.Seconds(), bench.Seconds(o.CPU), bench.Seconds(r.CPU), o.CPU.Seconds()/r.CPU.Seconds(),
+				bench.MiB(o.MaxRSS), bench.MiB(r.MaxRSS))
 		}
-		o, r := bench.Median(ours), bench.Median(ref)
-		fmt.Fprintf(w, "| %s | %s | %s | %.2f× | %s | %s |\n", n, bench.Seconds(o.Wall), bench.Seconds(r.Wall),
-			o.Wall.Seconds()/r.Wall.Seconds(), bench.MiB(o.MaxRSS), bench.MiB(r.MaxRSS))
 	}
 
 	if len(opts.transformSizes) > 0 {
