@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // Issue 7 defect 5: a warehouse an older version froze (a channel's
@@ -19,7 +20,7 @@ import (
 // own: the watermark and the Web API sync state move back to the newest
 // stored message inside the window.
 func TestFrozenWatermarkRecovers(t *testing.T) {
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	if _, err := ingestPath(t, db, fixture, defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestTsWindowFollowsInjectedClock(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "incidents", "2026-11-25.json"), fmt.Sprintf(`[
 		{"type": "message", "ts": "%d.000100", "user": "U0BOB", "text": "in an hour"},
 		{"type": "message", "ts": "%d.000100", "user": "U0BOB", "text": "in two days"}]`, soon, late))
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	res, err := ingestPath(t, db, dir, defaultSelection(t))
 	if !errors.Is(err, ErrPartial) {
 		t.Fatalf("IngestExport() = %v; want ErrPartial", err)

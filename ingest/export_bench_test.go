@@ -14,6 +14,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 // The export ingest hot path, comparable with benchstat:
@@ -71,7 +72,7 @@ func benchIngest(b *testing.B, db *warehouse.DB, export string) *Result {
 
 func openBenchDB(b *testing.B) *warehouse.DB {
 	b.Helper()
-	db, err := warehouse.Open(context.Background(), filepath.Join(b.TempDir(), "w.duckdb"), warehouse.Options{MemoryLimit: "1GB"})
+	db, err := warehouse.Open(context.Background(), filepath.Join(b.TempDir(), "w.duckdb"), warehouse.Options{Migrations: migrations.FS, MemoryLimit: "1GB"})
 	if err != nil {
 		b.Fatal(err)
 	}

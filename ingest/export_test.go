@@ -21,6 +21,7 @@ import (
 
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -140,7 +141,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestIngestExportGolden(t *testing.T) {
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	res, err := ingestPath(t, db, fixture, defaultSelection(t))
 	if err != nil {
 		t.Fatalf("IngestExport(%s) = %v", fixture, err)
@@ -157,7 +158,7 @@ func TestIngestExportGolden(t *testing.T) {
 }
 
 func TestIngestExportTakesTimeFromTS(t *testing.T) {
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	if _, err := ingestPath(t, db, fixture, defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +170,7 @@ func TestIngestExportTakesTimeFromTS(t *testing.T) {
 }
 
 func TestIngestExportIsIdempotent(t *testing.T) {
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	if _, err := ingestPath(t, db, fixture, defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestIngestExportIsIdempotent(t *testing.T) {
 }
 
 func TestIngestExportNeverStoresFileTokens(t *testing.T) {
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	if _, err := ingestPath(t, db, fixture, defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func TestIngestExportSelection(t *testing.T) {
 				sel.Regex = regexp.MustCompile(tc.regex)
 			}
 			sel.All = tc.all
-			db := warehouse.OpenTest(t)
+			db := warehousetest.Open(t)
 			if _, err := ingestPath(t, db, fixture, sel); err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +277,7 @@ func TestIngestNewerExportOverOlder(t *testing.T) {
         "user": "U0ALICE",`, 1)
 	writeFile(t, first, text)
 
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	if _, err := ingestPath(t, db, older, defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +418,7 @@ func TestIngestExportBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyFixture(t)
 			tc.damage(t, dir)
-			db := warehouse.OpenTest(t)
+			db := warehousetest.Open(t)
 			res, err := ingestPath(t, db, dir, defaultSelection(t))
 			if !errors.Is(err, ErrPartial) {
 				t.Fatalf("IngestExport() = %v; want ErrPartial", err)
@@ -459,7 +460,7 @@ func TestIngestExportNotAnExport(t *testing.T) {
 		{"no index files", noIndex, "has no channels.json, groups.json or users.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := warehouse.OpenTest(t)
+			db := warehousetest.Open(t)
 			_, err := ingestPath(t, db, tc.path, defaultSelection(t))
 			if !errors.Is(err, ErrNotExport) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("IngestExport(%s) = %v; want ErrNotExport saying %q", tc.name, err, tc.want)
@@ -514,11 +515,11 @@ func zipDir(t *testing.T, dir string, extra map[string]string) string {
 }
 
 func TestIngestExportZipEqualsDirectory(t *testing.T) {
-	fromDir := warehouse.OpenTest(t)
+	fromDir := warehousetest.Open(t)
 	if _, err := ingestPath(t, fromDir, fixture, defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}
-	fromZip := warehouse.OpenTest(t)
+	fromZip := warehousetest.Open(t)
 	if _, err := ingestPath(t, fromZip, zipDir(t, fixture, nil), defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -535,7 +536,7 @@ func TestIngestExportRejectsUnsafeZipEntries(t *testing.T) {
 		outside:         "[]",
 		`C:\\evil.json`: "[]",
 	})
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	res, err := ingestPath(t, db, zipPath, defaultSelection(t))
 	if !errors.Is(err, ErrPartial) {
 		t.Fatalf("IngestExport() = %v; want ErrPartial", err)
@@ -565,7 +566,7 @@ func TestIngestExportTruncatedZip(t *testing.T) {
 	if err := os.WriteFile(zipPath, b[:cut], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	res, err := ingestPath(t, db, zipPath, defaultSelection(t))
 	if !errors.Is(err, ErrPartial) {
 		t.Fatalf("IngestExport() = %v; want ErrPartial", err)
@@ -604,7 +605,7 @@ func TestSkipLoggingIsBounded(t *testing.T) {
 		writeFile(t, filepath.Join(dir, fmt.Sprintf("ghost-%02d", i), "2026-11-20.json"), "[]")
 	}
 	var logs strings.Builder
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	res, err := IngestExport(context.Background(), db, ExportOptions{
 		Path: dir, Selection: defaultSelection(t), BatchBytes: 1 << 20, TempDir: t.TempDir(),
 		Now: func() time.Time { return testNow }, Log: slog.New(slog.NewTextHandler(&logs, nil)),
@@ -626,7 +627,7 @@ func TestSkipLoggingIsBounded(t *testing.T) {
 // SIGTERM cancels the context: the batch being written is rolled back, the
 // ones before it stay, and the run is recorded as interrupted.
 func TestIngestExportCancelled(t *testing.T) {
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	calls := 0

@@ -14,6 +14,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // The first load of an empty warehouse (one INSERT … SELECT over every
@@ -42,13 +43,13 @@ func TestFirstLoadEqualsBatchedMerge(t *testing.T) {
 		}
 		return res, log.String()
 	}
-	first := warehouse.OpenTest(t)
+	first := warehousetest.Open(t)
 	firstRes, firstLog := load(first)
 	if !strings.Contains(firstLog, `msg="first load"`) {
 		t.Fatalf("an empty warehouse was not loaded by the first-load path; log:\n%s", firstLog)
 	}
 	// A watermark of another channel makes the warehouse not empty.
-	batched := warehouse.OpenTest(t)
+	batched := warehousetest.Open(t)
 	if _, err := batched.Exec(`INSERT INTO channel_state (channel_id, oldest_ts, newest_ts, last_source, last_run_id, last_ingested_at, history_complete, archived_complete)
 		VALUES ('CNONE', '1.0', '1.0', 'export', 0, now(), false, false)`); err != nil {
 		t.Fatal(err)

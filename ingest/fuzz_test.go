@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // Whatever a day file holds, ingest stores what it can, names what it
@@ -22,7 +22,7 @@ func FuzzExportDayFile(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	db := warehouse.OpenTest(f)
+	db := warehousetest.Open(f)
 	dir := filepath.Join(f.TempDir(), "export")
 	if err := os.MkdirAll(filepath.Join(dir, "inc-1"), 0o755); err != nil {
 		f.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
-	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // The Slack ingest benchmarks. Run them with
@@ -162,7 +162,7 @@ func BenchmarkSlackNightly(b *testing.B) {
 		b.StopTimer()
 		ws, _ := sampleWorkspace(b, 12, 60)
 		f := startSlackFake(b, ws)
-		db := warehouse.OpenTest(b)
+		db := warehousetest.Open(b)
 		opts := f.options(b, nil)
 		opts.PageSize = cfg.PageSize
 		if _, err := IngestSlack(context.Background(), db, opts); err != nil {
@@ -215,7 +215,7 @@ func BenchmarkSlackFirstRunTier3(b *testing.B) {
 				ws, _ := sampleWorkspace(b, 12, 60)
 				f := startSlackFake(b, ws, slackfake.WithTierLimits())
 				f.settle = 100 * time.Millisecond
-				db := warehouse.OpenTest(b)
+				db := warehousetest.Open(b)
 				opts := f.options(b, nil)
 				opts.PageSize, opts.RatePerMinute = pages.size, cfg.RatePerMinute
 				minCalls := minimumCalls(ws, opts.Selection)
@@ -261,7 +261,7 @@ func BenchmarkSlackBackfill100k(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				f := startSlackFake(b, ws, slackfake.WithClock(slackfake.SystemClock()))
-				db := warehouse.OpenTest(b)
+				db := warehousetest.Open(b)
 				opts := f.options(b, nil)
 				opts.Now, opts.Wait = time.Now, nil
 				opts.PageSize = pages.size

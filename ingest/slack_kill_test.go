@@ -16,6 +16,8 @@ import (
 
 	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 // The kill test runs the API ingest in a child process (this test binary,
@@ -50,7 +52,7 @@ func TestSlackKillChild(t *testing.T) {
 	if url == "" {
 		t.Skip("helper process for TestIngestSlackSurvivesKills")
 	}
-	db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	db, err := warehouse.Open(context.Background(), path, warehouse.Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +76,7 @@ func TestIngestSlackSurvivesKills(t *testing.T) {
 		slackfake.WithClock(slackfake.SystemClock()),
 		slackfake.WithFault(slackfake.Fault{Kind: slackfake.FaultSlow, Probability: 0.2, Delay: 3 * time.Millisecond, RealTime: true}))
 
-	clean := warehouse.OpenTest(t)
+	clean := warehousetest.Open(t)
 	start := time.Now()
 	if _, err := IngestSlack(context.Background(), clean, killOptions(t, f.url)); err != nil {
 		t.Fatal(err)
@@ -84,7 +86,7 @@ func TestIngestSlackSurvivesKills(t *testing.T) {
 	want := contentSums(t, clean.DB)
 
 	path := filepath.Join(t.TempDir(), "killed.duckdb")
-	db, err := warehouse.Open(context.Background(), path, warehouse.Options{}) // migrate before the kills
+	db, err := warehouse.Open(context.Background(), path, warehouse.Options{Migrations: migrations.FS}) // migrate before the kills
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +136,7 @@ func TestIngestSlackSurvivesKills(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("final run: %v\n%s", err, out)
 	}
-	db, err = warehouse.Open(context.Background(), path, warehouse.Options{})
+	db, err = warehouse.Open(context.Background(), path, warehouse.Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,18 +20,19 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // exportAndAPI ingests the export in dir through the export path and,
 // served by the fake, through the API path, and returns both warehouses.
 func exportAndAPI(t *testing.T, dir string, opts ...slackfake.Option) (fromExport, fromAPI *warehouse.DB, f *slackFake) {
 	t.Helper()
-	fromExport = warehouse.OpenTest(t)
+	fromExport = warehousetest.Open(t)
 	if _, err := ingestPath(t, fromExport, dir, testSelection(t)); err != nil {
 		t.Fatalf("IngestExport(%s) = %v", dir, err)
 	}
 	f = startSlackFake(t, loadFakeExport(t, dir), opts...)
-	fromAPI = warehouse.OpenTest(t)
+	fromAPI = warehousetest.Open(t)
 	if _, err := ingestSlack(t, fromAPI, f.options(t, nil)); err != nil {
 		t.Fatalf("IngestSlack = %v", err)
 	}
@@ -126,7 +127,7 @@ var smallSpec = workspaceSpec{Seed: 11, Channels: 5, Messages: 40, ThreadEvery: 
 func cleanSums(t *testing.T, spec workspaceSpec) map[string]string {
 	t.Helper()
 	f := startSlackFake(t, genWorkspace(t, spec))
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	if _, err := ingestSlack(t, db, f.options(t, nil)); err != nil {
 		t.Fatalf("clean run: %v", err)
 	}
@@ -152,7 +153,7 @@ func lastThread(t *testing.T, ws *slackfake.Workspace, channelID string) string 
 func TestIngestSlackIncremental(t *testing.T) {
 	ws := genWorkspace(t, smallSpec)
 	f := startSlackFake(t, ws)
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	opts := f.options(t, nil)
 	if _, err := ingestSlack(t, db, opts); err != nil {
 		t.Fatal(err)
@@ -202,7 +203,7 @@ func TestIngestSlackIncremental(t *testing.T) {
 	if c := res.Counts; c.MessagesNew != 3 {
 		t.Errorf("third run: %d new messages; want 3 (message, reply, archive)", c.MessagesNew)
 	}
-	fresh := warehouse.OpenTest(t)
+	fresh := warehousetest.Open(t)
 	dir := filepath.Join(t.TempDir(), "export")
 	writeExport(t, ws, dir)
 	if _, err := ingestPath(t, fresh, dir, testSelection(t)); err != nil {
@@ -248,7 +249,7 @@ func TestIngestSlackSeedsFromExport(t *testing.T) {
 	ws := genWorkspace(t, smallSpec)
 	dir := filepath.Join(t.TempDir(), "export")
 	writeExport(t, ws, dir)
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	if _, err := ingestPath(t, db, dir, testSelection(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +395,7 @@ func TestIngestSlackFaults(t *testing.T) {
 			if tc.prepare != nil {
 				tc.prepare(f)
 			}
-			db := warehouse.OpenTest(t)
+			db := warehousetest.Open(t)
 			logs := &logBuffer{}
 			opts := f.options(t, logs)
 			if tc.client != nil {
@@ -500,7 +501,7 @@ func TestIngestSlackResumesUnfinishedPass(t *testing.T) {
 	clean := cleanSums(t, spec)
 	ws := genWorkspace(t, spec)
 	f := startSlackFake(t, ws, slackfake.WithFault(slackfake.Fault{Kind: slackfake.FaultInvalidAuth, Method: "conversations.history", After: 12}))
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	opts := f.options(t, nil)
 	opts.PageSize = map[string]int{"conversations.history": 20}
 	opts.BatchMessages = 20
@@ -552,12 +553,12 @@ func TestIngestSlackMalformedMessage(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "export")
 	writeExport(t, ws, dir)
-	fromExport := warehouse.OpenTest(t)
+	fromExport := warehousetest.Open(t)
 	if _, err := ingestPath(t, fromExport, dir, testSelection(t)); !errors.Is(err, ErrPartial) {
 		t.Fatalf("export ingest = %v; want ErrPartial", err)
 	}
 	f := startSlackFake(t, ws)
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	res, err := ingestSlack(t, db, f.options(t, nil))
 	if !errors.Is(err, ErrPartial) {
 		t.Fatalf("IngestSlack = %v; want ErrPartial", err)
@@ -603,7 +604,7 @@ func TestParseSlackMessage(t *testing.T) {
 func TestIngestSlackJoin(t *testing.T) {
 	ws := genWorkspace(t, smallSpec)
 	f := startSlackFake(t, ws, slackfake.WithMemberOf("C0001INC"))
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	logs := &logBuffer{}
 	res, err := ingestSlack(t, db, f.options(t, logs))
 	if !errors.Is(err, ErrPartial) {
@@ -647,7 +648,7 @@ func TestIngestSlackJoin(t *testing.T) {
 func TestIngestSlackCancelled(t *testing.T) {
 	clean := cleanSums(t, smallSpec)
 	f := startSlackFake(t, genWorkspace(t, smallSpec))
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opts := f.options(t, nil)

@@ -9,12 +9,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // The Web API path stages raw objects instead of files; the same message
 // must store the same row either way.
 func TestStageRawStoresLikeExport(t *testing.T) {
-	fromFiles := warehouse.OpenTest(t)
+	fromFiles := warehousetest.Open(t)
 	if _, err := ingestPath(t, fromFiles, fixture, defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func TestStageRawStoresLikeExport(t *testing.T) {
 		id, raw, _ := strings.Cut(row, " | ")
 		ids, raws, origins = append(ids, id), append(raws, raw), append(origins, "conversations.history")
 	}
-	fromAPI := warehouse.OpenTest(t)
+	fromAPI := warehousetest.Open(t)
 	ctx := context.Background()
 	conn, err := fromAPI.Conn(ctx)
 	if err != nil {

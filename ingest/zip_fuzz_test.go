@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // fuzzExport is a small export as ZIP bytes: the two lists and a day file
@@ -57,7 +57,7 @@ func FuzzExportZip(f *testing.F) {
 	f.Add(fuzzExport(f, map[string]string{"inc-1/2026-11-21.json": `[{"ts":1}, "x", [[[[]]]]]`}))
 	f.Add([]byte("PK\x03\x04"))
 	f.Add([]byte("not a zip"))
-	db := warehouse.OpenTest(f)
+	db := warehousetest.Open(f)
 	dir := f.TempDir()
 	path := filepath.Join(dir, "export.zip")
 	tmp := filepath.Join(dir, "tmp")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // Found by FuzzExportZip (issue 11; input
@@ -36,7 +37,7 @@ func TestExportZipDirectoryOffsetPastDirectory(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	res, err := ingestPath(t, db, path, defaultSelection(t))
 	if !errors.Is(err, ErrPartial) {
 		t.Fatalf("IngestExport(end record past the directory) = %v; want a partial run", err)
@@ -45,7 +46,7 @@ func TestExportZipDirectoryOffsetPastDirectory(t *testing.T) {
 		t.Errorf("skips = %s; want the damaged directory named", got)
 	}
 	// The entries themselves are whole: walking them loses nothing.
-	clean := warehouse.OpenTest(t)
+	clean := warehousetest.Open(t)
 	if _, err := ingestPath(t, clean, fixture, defaultSelection(t)); err != nil {
 		t.Fatal(err)
 	}

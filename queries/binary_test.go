@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 // writeFile runs query into a file with WriteAtomic, as --out does.
@@ -39,7 +40,7 @@ func writeFile(t *testing.T, db *DB, query string, f Format) (string, Result) {
 // what Run wrote, so not sandboxed.
 func memDB(t *testing.T) *DB {
 	t.Helper()
-	db, err := warehouse.Open(context.Background(), "", warehouse.Options{})
+	db, err := warehouse.Open(context.Background(), "", warehouse.Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}

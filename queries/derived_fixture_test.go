@@ -13,6 +13,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 	"github.com/aftermath-dev/aftermath/transform"
 )
 
@@ -27,7 +28,7 @@ func derivedDB(t *testing.T) *DB {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "derived.duckdb")
-	db, err := warehouse.Open(ctx, path, warehouse.Options{})
+	db, err := warehouse.Open(ctx, path, warehouse.Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}

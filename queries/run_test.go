@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -135,7 +136,7 @@ SELECT
 func buildWarehouse(t *testing.T, fill string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "aftermath.duckdb")
-	db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	db, err := warehouse.Open(context.Background(), path, warehouse.Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}

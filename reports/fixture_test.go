@@ -14,6 +14,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 	"github.com/aftermath-dev/aftermath/transform"
 )
 
@@ -65,7 +66,7 @@ func buildFixture() {
 	}
 	fixture.cfg = cfg
 	fixture.path = filepath.Join(dir, "fixture.duckdb")
-	db, err := warehouse.Open(ctx, fixture.path, warehouse.Options{})
+	db, err := warehouse.Open(ctx, fixture.path, warehouse.Options{Migrations: migrations.FS})
 	if err != nil {
 		fixture.err = err
 		return
@@ -98,7 +99,7 @@ func fixtureDB(t testing.TB) (*warehouse.DB, *config.Config) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	db, err := warehouse.Open(context.Background(), path, warehouse.Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}

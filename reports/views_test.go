@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 // TestMetricViewsKeepTheir0004Figures recreates the 0004 views under old_
@@ -14,7 +15,7 @@ import (
 // that every 0004 column still holds the same figure for every group.
 func TestMetricViewsKeepTheir0004Figures(t *testing.T) {
 	db, _ := fixtureDB(t)
-	all, err := warehouse.Migrations()
+	all, err := warehouse.Migrations(migrations.FS)
 	if err != nil {
 		t.Fatal(err)
 	}

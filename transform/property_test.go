@@ -18,7 +18,7 @@ import (
 	"github.com/aftermath-dev/aftermath/ingest"
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
-	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // smallSample generates a small workspace once per test binary.
@@ -114,7 +114,7 @@ func TestTransformIgnoresIngestOrder(t *testing.T) {
 		r := rand.New(rand.NewPCG(seed, seed))
 		parts := splitExport(t, export, 2+int(seed), r)
 		r.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
-		db := warehouse.OpenTest(t)
+		db := warehousetest.Open(t)
 		for _, p := range parts {
 			_, err := ingest.IngestExport(context.Background(), db, ingest.ExportOptions{
 				Path: p, Selection: ingest.NewSelection(cfg.Channels, nil, true), BatchBytes: 1 << 20,
@@ -289,7 +289,7 @@ func deref(p *float64) any {
 // four resolved) read as just above 0.5, so the Kaplan-Meier median moved
 // to the next event time.
 func TestKaplanMeierMedianAtExactlyHalf(t *testing.T) {
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, `INSERT INTO transform_runs (run_id, started_at, finished_at, as_of, timezone, messages_read, incidents, resolved, open, excluded, config_source, rules) VALUES (1, now(), now(), TIMESTAMPTZ '2026-11-25 00:00:00+00', 'UTC', 0, 4, 3, 1, 0, 'test', '{}')`); err != nil {
 		t.Fatal(err)

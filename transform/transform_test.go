@@ -18,6 +18,7 @@ import (
 	"github.com/aftermath-dev/aftermath/ingest"
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -29,7 +30,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // ingestExport loads a Slack export into a fresh warehouse.
 func ingestExport(t *testing.T, dir string, cfg *config.Config) *warehouse.DB {
 	t.Helper()
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	_, err := ingest.IngestExport(context.Background(), db, ingest.ExportOptions{
 		Path:       dir,
 		Selection:  ingest.NewSelection(cfg.Channels, nil, true),

@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // appendRows puts each value in the column it names, whatever the table's
 // column order, and refuses a row that names other columns than the first.
 func TestAppendRowsByColumnName(t *testing.T) {
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, `CREATE TABLE durations (a BIGINT, b BIGINT, c VARCHAR)`); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/bench"
 	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 // referenceColumns types every top-level field of Slack messages (those the
@@ -37,7 +38,7 @@ func newDevReadJSONCmd(d *deps) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := warehouse.Open(ctx, d.dbPath, warehouse.Options{ReadOnly: false})
+			db, err := warehouse.Open(ctx, d.dbPath, warehouse.Options{Migrations: migrations.FS})
 			if err != nil {
 				return err
 			}

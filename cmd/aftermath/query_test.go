@@ -17,13 +17,14 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/snapshot"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 	"github.com/aftermath-dev/aftermath/queries"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 // queryWarehouse makes a migrated warehouse file with one ingest run.
 func queryWarehouse(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "aftermath.duckdb")
-	db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	db, err := warehouse.Open(context.Background(), path, warehouse.Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 type schemaOptions struct {
@@ -34,7 +35,7 @@ func runSchema(ctx context.Context, d *deps, opts *schemaOptions) error {
 	if opts.format != "text" && opts.format != "markdown" {
 		return usagef("--format must be text or markdown, not %q", opts.format)
 	}
-	db, err := warehouse.Open(ctx, "", warehouse.Options{})
+	db, err := warehouse.Open(ctx, "", warehouse.Options{Migrations: migrations.FS})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/lock"
 	"github.com/aftermath-dev/aftermath/internal/testkit/slackfake"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 // scriptParams are the environment and commands every testscript suite
@@ -64,7 +65,7 @@ func scriptParams(dir string) testscript.Params {
 			},
 			"holddb": func(ts *testscript.TestScript, neg bool, args []string) {
 				path := ts.MkAbs(args[0])
-				db, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+				db, err := warehouse.Open(context.Background(), path, warehouse.Options{Migrations: migrations.FS})
 				ts.Check(err)
 				mu.Lock()
 				held[path] = db

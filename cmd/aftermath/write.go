@@ -16,6 +16,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/remote"
 	"github.com/aftermath-dev/aftermath/internal/snapshot"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 // publishFlags are the flags every writing command shares.
@@ -64,7 +65,7 @@ func (d *deps) openWriter(ctx context.Context, command string, create bool) (*wr
 		d.log.Warn("taking over the lock of a run that did not finish (killed or crashed); its committed work is kept",
 			"pid", h.PID, "host", h.Host, "command", h.Command, "since", h.Since)
 	}
-	db, err := warehouse.Open(ctx, d.dbPath, warehouse.Options{MemoryLimit: cfg.MemoryLimit})
+	db, err := warehouse.Open(ctx, d.dbPath, warehouse.Options{Migrations: migrations.FS, MemoryLimit: cfg.MemoryLimit})
 	if err != nil {
 		l.Release()
 		if !exists {

@@ -7,14 +7,14 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // The export reads back equal to the tables it came from, partitioned by
 // month where a table has a time column.
 func TestExportRoundTrips(t *testing.T) {
 	ctx := context.Background()
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	_, err := db.Exec(`
 		INSERT INTO messages (channel_id, ts, user_id, text, posted_at, is_deleted, raw, source, ingested_at, updated_at, run_id)
 		SELECT 'C' || (i % 3), (1790000000 + i * 86400)::VARCHAR || '.000100', 'U' || (i % 5), 'text ' || i || ' é ''quoted''',

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 var errPartial = errors.New("partial")
@@ -71,7 +72,7 @@ func TestRunStopsDependents(t *testing.T) {
 }
 
 func TestRecord(t *testing.T) {
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	res := Run(context.Background(), []Step{
 		{Name: "ingest", Run: func(context.Context) (Counts, error) { return Counts{"messages_new": 25, "api_calls": 7}, nil }},
 		{Name: "transform", Needs: []string{"ingest"}, Run: func(context.Context) (Counts, error) { return nil, errors.New("boom") }},

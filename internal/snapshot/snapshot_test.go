@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
+	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
 )
 
 // count counts t's rows in the file at path in a new process, as an
@@ -64,7 +65,7 @@ func clock() func() time.Time {
 // and rollback brings the previous one back.
 func TestPublishReadersAndRollback(t *testing.T) {
 	ctx := context.Background()
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	dest := filepath.Join(t.TempDir(), "pub", "aftermath.snapshot.duckdb")
 	opts := Options{Keep: 3, Now: clock()}
 	if _, err := db.Exec(`CREATE TABLE t(x INT); INSERT INTO t VALUES (1)`); err != nil {
@@ -116,7 +117,7 @@ func TestPublishReadersAndRollback(t *testing.T) {
 
 func TestPublishKeepsLastN(t *testing.T) {
 	ctx := context.Background()
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	dest := filepath.Join(t.TempDir(), "s.duckdb")
 	db.Exec(`CREATE TABLE t(x INT)`)
 	opts := Options{Keep: 2, Now: clock()}
@@ -144,7 +145,7 @@ func TestPublishKeepsLastN(t *testing.T) {
 // Replaced columns never reach the snapshot file, not even in freed blocks.
 func TestPublishReplaceKeepsValuesOut(t *testing.T) {
 	ctx := context.Background()
-	db := warehouse.OpenTest(t)
+	db := warehousetest.Open(t)
 	dest := filepath.Join(t.TempDir(), "s.duckdb")
 	const canary = "CANARY-7f3a-secret-outage-words"
 	if _, err := db.Exec(`CREATE TABLE t(x INT, body VARCHAR);

@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 // Migration is one numbered schema change.
@@ -19,9 +17,10 @@ type Migration struct {
 	SQL     string
 }
 
-// Migrations returns the embedded migrations in version order.
-func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(migrations.FS, ".")
+// Migrations returns the migrations in fsys (NNNN_name.sql files) in
+// version order.
+func Migrations(fsys fs.FS) ([]Migration, error) {
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
@@ -36,7 +35,7 @@ func Migrations() ([]Migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with a number and '_'", name)
 		}
-		body, err := fs.ReadFile(migrations.FS, name)
+		body, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
@@ -63,10 +62,10 @@ COMMENT ON COLUMN schema_migrations.name IS 'File name of the migration, as embe
 COMMENT ON COLUMN schema_migrations.applied_at IS 'When the migration was applied (UTC).';
 `
 
-// Migrate applies every embedded migration newer than the database's
+// Migrate applies every migration in fsys newer than the database's
 // version, each in its own transaction.
-func Migrate(ctx context.Context, db *sql.DB) error {
-	all, err := Migrations()
+func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
+	all, err := Migrations(fsys)
 	if err != nil {
 		return err
 	}

@@ -8,13 +8,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/schema.md")
 
 // docs/schema.md is what `aftermath schema --format markdown` prints.
 func TestDocsSchemaMatchesMigrations(t *testing.T) {
-	db, err := Open(context.Background(), "", Options{})
+	db, err := Open(context.Background(), "", Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}

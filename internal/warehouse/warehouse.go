@@ -2,9 +2,10 @@
 //
 // Every connection it hands out runs in UTC, so TIMESTAMPTZ values read and
 // written by any stage mean the same instant whatever the host's zone is.
-// Schema changes are the numbered, embedded migrations of package
-// queries/migrations, applied in order, one transaction each, and recorded in
-// schema_migrations.
+// Schema changes are numbered migrations that the caller passes in
+// (Options.Migrations: the command passes queries/migrations.FS, so this
+// plumbing does not depend on a stage), applied in order, one transaction
+// each, and recorded in schema_migrations.
 package warehouse
 
 import (
@@ -13,6 +14,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"regexp"
 	"strings"
@@ -31,6 +33,9 @@ var ErrTooNew = errors.New("database schema is newer than this aftermath")
 type Options struct {
 	// ReadOnly opens the file without write access and without migrating it.
 	ReadOnly bool
+	// Migrations are the numbered NNNN_name.sql schema changes a writable
+	// open applies (queries/migrations.FS). Required unless ReadOnly.
+	Migrations fs.FS
 	// Sandbox, with ReadOnly, closes every file to DuckDB once the database
 	// is open: no temporary directory (work that does not fit in MemoryLimit
 	// fails instead of spilling), external access off, and the local file
@@ -118,7 +123,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, openError(path, err)
 	}
 	if !opts.ReadOnly {
-		if err := Migrate(ctx, db.DB); err != nil {
+		if opts.Migrations == nil {
+			db.DB.Close()
+			return nil, fmt.Errorf("open %s for writing: no migrations given", path)
+		}
+		if err := Migrate(ctx, db.DB, opts.Migrations); err != nil {
 			db.DB.Close()
 			return nil, err
 		}

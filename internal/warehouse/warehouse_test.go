@@ -8,12 +8,27 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
+// openTest opens a warehouse migrated with the product's migrations in a
+// file under t.TempDir() (warehousetest.Open, which this package's own
+// tests cannot import).
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.duckdb"), Options{Migrations: migrations.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func TestOpenMigratesAndRecordsVersions(t *testing.T) {
-	db := OpenTest(t)
+	db := openTest(t)
 	ctx := context.Background()
-	all, err := Migrations()
+	all, err := Migrations(migrations.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +40,7 @@ func TestOpenMigratesAndRecordsVersions(t *testing.T) {
 		t.Errorf("Version() = %d; want %d", v, want)
 	}
 	// A second migration pass is a no-op.
-	if err := Migrate(ctx, db.DB); err != nil {
+	if err := Migrate(ctx, db.DB, migrations.FS); err != nil {
 		t.Fatalf("Migrate again: %v", err)
 	}
 	var n int
@@ -39,7 +54,7 @@ func TestOpenMigratesAndRecordsVersions(t *testing.T) {
 
 func TestConnectionsRunInUTC(t *testing.T) {
 	t.Setenv("TZ", "America/Los_Angeles")
-	db := OpenTest(t)
+	db := openTest(t)
 	ctx := context.Background()
 	// Several pooled connections: each must be pinned, not just the first.
 	db.SetMaxIdleConns(0)
@@ -62,7 +77,7 @@ func TestConnectionsRunInUTC(t *testing.T) {
 }
 
 func TestEveryTableAndColumnHasAComment(t *testing.T) {
-	db := OpenTest(t)
+	db := openTest(t)
 	tables, err := Describe(context.Background(), db.DB)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +101,7 @@ func TestSecondWriterGetsErrLocked(t *testing.T) {
 	// DuckDB's file lock is per process; within one process the driver shares
 	// the instance. The cross-process case is covered by the CLI script tests.
 	path := filepath.Join(t.TempDir(), "x.duckdb")
-	db, err := Open(context.Background(), path, Options{})
+	db, err := Open(context.Background(), path, Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +118,7 @@ func TestSecondWriterGetsErrLocked(t *testing.T) {
 func TestReadOnlySandboxRefusesWritesAndFiles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.duckdb")
 	ctx := context.Background()
-	db, err := Open(ctx, path, Options{})
+	db, err := Open(ctx, path, Options{Migrations: migrations.FS})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +182,7 @@ func TestReadOnlySandboxRefusesWritesAndFiles(t *testing.T) {
 // a cancel, the connection either works or says it is closed (database/sql
 // drops it); nothing from the cancelled transaction is kept.
 func TestInTxCancelledLeavesConnectionUsable(t *testing.T) {
-	db := OpenTest(t)
+	db := openTest(t)
 	if _, err := db.Exec(`CREATE TABLE marks (n INTEGER)`); err != nil {
 		t.Fatal(err)
 	}

@@ -1,29 +1,10 @@
 package warehouse
 
 import (
-	"context"
 	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// OpenTest opens a migrated warehouse in a file under t.TempDir() and closes
-// it when the test ends. A file, not memory, so tests see the same storage,
-// checkpoint and locking behaviour as the real thing.
-func OpenTest(t testing.TB) *DB {
-	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.duckdb"), Options{})
-	if err != nil {
-		t.Fatalf("warehouse.OpenTest: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("warehouse.OpenTest close: %v", err)
-		}
-	})
-	return db
-}
 
 // Rows runs q on db and returns each row as its columns joined by " | ",
 // NULL written as NULL: a compact form for tests to compare.
