@@ -534,13 +534,16 @@ func (e *exportRun) messages(ctx context.Context) error {
 	// Channels selected but without a folder have no messages: done.
 	e.Counts.ChannelsDone = len(e.selected) - len(work)
 
-	if done, err := e.firstLoad(ctx, work); done || err != nil {
-		return err
-	}
 	sizes := e.sizes(work)
 	var total, done int64
 	for _, n := range sizes {
 		total += n
+	}
+	if loaded, err := e.firstLoad(ctx, work); loaded || err != nil {
+		if err == nil && e.opts.Progress != nil {
+			e.opts.Progress(total, total)
+		}
+		return err
 	}
 	var batch []chanFiles
 	var batchBytes int64

@@ -73,3 +73,27 @@ func TestFirstLoadEqualsBatchedMerge(t *testing.T) {
 		}
 	}
 }
+
+// The first-load path tells Progress how far it got, as the batched path
+// does: the terminal's progress bar of `ingest export` depends on it (it
+// vanished when the first load arrived).
+func TestFirstLoadReportsProgress(t *testing.T) {
+	var calls [][2]int64
+	_, err := IngestExport(context.Background(), warehouse.OpenTest(t), ExportOptions{
+		Path:      "testdata/export",
+		Selection: NewSelection(config.Channels{}, nil, true),
+		TempDir:   t.TempDir(),
+		Now:       func() time.Time { return testNow },
+		Log:       slog.New(slog.DiscardHandler),
+		Progress:  func(done, total int64) { calls = append(calls, [2]int64{done, total}) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) == 0 {
+		t.Fatal("Progress was never called")
+	}
+	if last := calls[len(calls)-1]; last[0] != last[1] || last[1] <= 0 {
+		t.Errorf("last Progress(%d, %d); want done = total > 0", last[0], last[1])
+	}
+}
