@@ -79,7 +79,7 @@ func TestFirstLoadEqualsBatchedMerge(t *testing.T) {
 // vanished when the first load arrived).
 func TestFirstLoadReportsProgress(t *testing.T) {
 	var calls [][2]int64
-	_, err := IngestExport(context.Background(), warehouse.OpenTest(t), ExportOptions{
+	_, err := IngestExport(context.Background(), warehousetest.Open(t), ExportOptions{
 		Path:      "testdata/export",
 		Selection: NewSelection(config.Channels{}, nil, true),
 		TempDir:   t.TempDir(),
