@@ -130,7 +130,7 @@ SELECT
 
 // buildWarehouse creates a migrated warehouse file, runs fill on it and
 // closes it, and returns its path. It uses warehouse.Open rather than
-// OpenTest: OpenTest's cleanup closes the database again (and fails), and
+// warehousetest.Open: its cleanup closes the database again (and fails), and
 // DuckDB will not open a file read-only while this process still holds it
 // with another configuration.
 func buildWarehouse(t *testing.T, fill string) string {
