@@ -80,8 +80,9 @@ func (d *deps) openWriter(ctx context.Context, command string, create bool) (*wr
 func (w *writer) publish(ctx context.Context) (snapshot.Result, error) {
 	dest := w.cfg.SnapshotPath(w.d.dbPath)
 	res, err := snapshot.Publish(ctx, w.db.DB, dest, snapshot.Options{
-		Keep: w.cfg.Publish.Keep,
-		Now:  w.d.now,
+		Keep:        w.cfg.Publish.Keep,
+		Now:         w.d.now,
+		MemoryLimit: w.cfg.MemoryLimit,
 		Privacy: snapshot.Privacy{
 			RedactText:        w.cfg.Privacy.RedactText,
 			Drop:              w.cfg.Privacy.RedactMode == "drop",

@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,6 +47,11 @@ type Options struct {
 	// instead, on top of Privacy's. The expressions come from code, never
 	// from users.
 	Replace map[string]string
+	// MemoryLimit is the writer's own DuckDB memory limit (as configured,
+	// e.g. "1GB"), put back after the copy, which runs capped at
+	// publishMemoryLimit. Empty: the limit DuckDB reports before the copy,
+	// which it prints rounded.
+	MemoryLimit string
 }
 
 // Result describes a published snapshot.
@@ -83,7 +89,7 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
 	defer conn.Close()
-	if err := copyInto(ctx, conn, tmp, opts.Privacy, opts.Replace, opts.Now()); err != nil {
+	if err := copyInto(ctx, conn, tmp, opts.Privacy, opts.Replace, opts.MemoryLimit, opts.Now()); err != nil {
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
 	if err := syncFile(tmp); err != nil {
@@ -115,7 +121,58 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 }
 
 // copyInto writes the connection's database into a new file at path.
-func copyInto(ctx context.Context, conn *sql.Conn, path string, privacy Privacy, extra map[string]string, now time.Time) (err error) {
+// publishMemoryLimit caps DuckDB's memory while it copies the warehouse
+// into the snapshot. COPY FROM DATABASE on top of the buffer cache a writing
+// command has just filled took a 1M-message warehouse to 1,442 MiB (publish
+// alone) and transform plus publish to 1,524 MiB, over SPEC §6's 1 GiB; with
+// this cap they peaked at 896 MiB, for a copy 1.4x slower (6.3 s instead of
+// 4.5 s). Measured 2026-12-06, docs/benchmarks.md.
+const publishMemoryLimit = "512MB"
+
+// capMemory lowers DuckDB's memory limit to publishMemoryLimit (never
+// raises it) and returns the function that puts the previous limit back.
+func capMemory(ctx context.Context, conn *sql.Conn, configured string) (restore func() error, err error) {
+	var prev string
+	if err := conn.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&prev); err != nil {
+		return nil, fmt.Errorf("read memory_limit: %w", err)
+	}
+	if n, ok := parseSize(prev); ok && n <= 512<<20 {
+		return func() error { return nil }, nil
+	}
+	if configured != "" {
+		prev = configured
+	}
+	if _, err := conn.ExecContext(ctx, "SET memory_limit = '"+publishMemoryLimit+"'"); err != nil {
+		return nil, fmt.Errorf("cap memory_limit for the copy: %w", err)
+	}
+	return func() error {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SET memory_limit = "+quoteLiteral(prev)); err != nil {
+			return fmt.Errorf("restore memory_limit %s: %w", prev, err)
+		}
+		return nil
+	}, nil
+}
+
+// parseSize reads a size as DuckDB prints memory_limit ("953.6 MiB",
+// "1.8 GiB", "512.0 KiB", "0 bytes").
+func parseSize(s string) (int64, bool) {
+	num, unit, ok := strings.Cut(strings.TrimSpace(s), " ")
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, false
+	}
+	mult := map[string]float64{"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
+		"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}[unit]
+	if mult == 0 {
+		return 0, false
+	}
+	return int64(f * mult), true
+}
+
+func copyInto(ctx context.Context, conn *sql.Conn, path string, privacy Privacy, extra map[string]string, memoryLimit string, now time.Time) (err error) {
 	var live string
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&live); err != nil {
 		return err
@@ -129,6 +186,11 @@ func copyInto(ctx context.Context, conn *sql.Conn, path string, privacy Privacy,
 			return err
 		}
 	}
+	restore, err := capMemory(ctx, conn, memoryLimit)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, restore()) }()
 	// ATTACH takes no parameters: the path is quoted as a string literal.
 	if _, err := conn.ExecContext(ctx, "ATTACH "+quoteLiteral(path)+" AS "+stageName); err != nil {
 		return fmt.Errorf("attach %s: %w", path, err)

@@ -167,3 +167,46 @@ func TestPublishReplaceKeepsValuesOut(t *testing.T) {
 		t.Errorf("snapshot has %d rows; want 1000", n)
 	}
 }
+
+// Publishing caps DuckDB's memory to publishMemoryLimit for the copy (a
+// 1M-message warehouse went over 1 GiB without it) and puts the writer's
+// own limit back afterwards; a limit already lower is left alone.
+func TestPublishCapsMemoryAndRestoresIt(t *testing.T) {
+	ctx := context.Background()
+	for _, limit := range []string{"2GB", "256MB"} {
+		db := warehousetest.Open(t)
+		if _, err := db.Exec(`SET memory_limit = '` + limit + `'; CREATE TABLE t(x INT); INSERT INTO t VALUES (1)`); err != nil {
+			t.Fatal(err)
+		}
+		var before, after string
+		db.QueryRow(`SELECT current_setting('memory_limit')`).Scan(&before)
+		opts := Options{Keep: 1, Now: clock(), MemoryLimit: limit}
+		if _, err := Publish(ctx, db.DB, filepath.Join(t.TempDir(), "s.duckdb"), opts); err != nil {
+			t.Fatal(err)
+		}
+		db.QueryRow(`SELECT current_setting('memory_limit')`).Scan(&after)
+		if after != before {
+			t.Errorf("memory_limit %s: %q before Publish, %q after; want it restored", limit, before, after)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"953.6 MiB", 999922073, true},
+		{"1.5 GiB", 3 << 29, true},
+		{"512.0 KiB", 512 << 10, true},
+		{"0 bytes", 0, true},
+		{"lots", 0, false},
+		{"3 parsecs", 0, false},
+	} {
+		got, ok := parseSize(c.in)
+		if got != c.want || ok != c.ok {
+			t.Errorf("parseSize(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
