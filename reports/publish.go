@@ -4,6 +4,7 @@ package reports
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"maps"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 func mapsKeys(m map[string][]byte) func(func(string) bool) { return maps.Keys(m) }
@@ -18,10 +20,19 @@ func mapsKeys(m map[string][]byte) func(func(string) bool) { return maps.Keys(m)
 // publish writes files into OUT/<label>/ by building a temporary folder
 // beside it and renaming it into place, then rewrites OUT/index.html the
 // same way (write a temporary file, rename). A failed or killed run leaves
-// the previous week's folder and index as they were.
+// the previous week's folder and index as they were; the next run removes
+// what the killed one left half-written.
 func publish(out string, r *Report, files map[string][]byte) (string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", fmt.Errorf("report output %s: %w", out, err)
+	}
+	unlock, err := lockOut(out)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if err := sweepLeftovers(out); err != nil {
+		return "", err
 	}
 	final := filepath.Join(out, r.Week)
 	tmp, err := os.MkdirTemp(out, "."+r.Week+".tmp-")
@@ -75,6 +86,64 @@ func publish(out string, r *Report, files map[string][]byte) (string, error) {
 		return final, err
 	}
 	return final, nil
+}
+
+// outLockName is the lock file in OUT that publishers hold while they
+// write. Two runs sharing OUT (two warehouses, say) take turns, and one
+// that holds it knows every temporary entry it finds is a dead run's.
+const outLockName = ".aftermath-report.lock"
+
+// lockOut takes the lock of the output folder, waiting for another
+// publisher to finish. The kernel releases it when a holder dies.
+func lockOut(out string) (func(), error) {
+	path := filepath.Join(out, outLockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("report output lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("report output lock %s: %w", path, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// sweepLeftovers removes what a killed publisher left in out: a week's
+// temporary folder, the index's temporary file, and a week folder moved
+// aside for the swap. A week folder moved aside whose new one never took
+// its name is put back, so a kill between the two renames loses nothing.
+// Only call it holding the output lock.
+func sweepLeftovers(out string) error {
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("report output %s: %w", out, err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, ".") || name == outLockName {
+			continue
+		}
+		week, _, ok := strings.Cut(name[1:], ".tmp")
+		if !ok {
+			continue
+		}
+		path := filepath.Join(out, name)
+		if strings.HasSuffix(name, ".old") && e.IsDir() {
+			if _, err := os.Stat(filepath.Join(out, week)); errors.Is(err, os.ErrNotExist) {
+				if err := os.Rename(path, filepath.Join(out, week)); err != nil {
+					return fmt.Errorf("report output: restore %s: %w", week, err)
+				}
+				continue
+			}
+		}
+		if err := os.RemoveAll(path); err != nil {
+			return fmt.Errorf("report output: remove a killed run's %s: %w", path, err)
+		}
+	}
+	return nil
 }
 
 func writeSync(path string, b []byte) error {
