@@ -137,38 +137,62 @@ func TestEdgeWeeks(t *testing.T) {
 	}
 }
 
-// TestDSTWeek: in America/New_York, 2026-W44 (26 October – 1 November)
-// ends on the day clocks go back; the week is 7 local days (169 hours) and
-// holds exactly the incidents started between its local Mondays.
+// TestDSTWeek: a week that holds a clock change is 7 local days, not 168
+// hours, and holds exactly the incidents started between its local Mondays,
+// each stamped in the report's zone. The zones cover the northern
+// hemisphere's fall back on two dates, the southern hemisphere's spring
+// forward, a 30-minute change, and a zone with no change at a :45 offset.
 func TestDSTWeek(t *testing.T) {
-	db, cfg := fixtureDB(t)
-	loc, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Skip("no tzdata:", err)
-	}
-	opts := OptionsFrom(cfg)
-	opts.Location, opts.Now, opts.Week, opts.Out = loc, func() time.Time { return fixtureNow }, "2026-W44", t.TempDir()
-	res, err := Run(context.Background(), db.DB, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := validateJSON(t, filepath.Join(res.Dir, "report.json"))
-	if r.From != "2026-10-26" || r.To != "2026-11-01" || r.Timezone != "America/New_York" {
-		t.Errorf("window %s to %s %s; want 2026-10-26 to 2026-11-01 America/New_York", r.From, r.To, r.Timezone)
-	}
-	start := time.Date(2026, 10, 26, 0, 0, 0, 0, loc)
-	end := time.Date(2026, 11, 2, 0, 0, 0, 0, loc)
-	if h := end.Sub(start).Hours(); h != 169 {
-		t.Fatalf("the DST week is %v hours; want 169", h)
-	}
-	want := warehouse.Rows(t, db.DB, `SELECT count(*) FROM incidents WHERE NOT excluded AND started_at >= ? AND started_at < ?`, start, end)[0]
-	if got := r.Headline.Incidents; want != fmtInt(got) {
-		t.Errorf("DST week has %d incidents; the warehouse has %s between its local Mondays", got, want)
-	}
-	for _, in := range r.Incidents {
-		if !strings.HasSuffix(in.Started, "EDT") && !strings.HasSuffix(in.Started, "EST") {
-			t.Errorf("incident start %q is not in the report's zone", in.Started)
-		}
+	for _, c := range []struct {
+		zone, week, from, to string
+		hours                float64
+	}{
+		{"America/New_York", "2026-W44", "2026-10-26", "2026-11-01", 169},
+		{"Europe/London", "2026-W43", "2026-10-19", "2026-10-25", 169},
+		{"Australia/Sydney", "2026-W40", "2026-09-28", "2026-10-04", 167},
+		{"Australia/Lord_Howe", "2026-W40", "2026-09-28", "2026-10-04", 167.5},
+		{"Asia/Kathmandu", "2026-W44", "2026-10-26", "2026-11-01", 168},
+	} {
+		t.Run(c.zone, func(t *testing.T) {
+			db, cfg := fixtureDB(t)
+			loc, err := time.LoadLocation(c.zone)
+			if err != nil {
+				t.Skip("no tzdata:", err)
+			}
+			opts := OptionsFrom(cfg)
+			opts.Location, opts.Now, opts.Week, opts.Out = loc, func() time.Time { return fixtureNow }, c.week, t.TempDir()
+			res, err := Run(context.Background(), db.DB, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := validateJSON(t, filepath.Join(res.Dir, "report.json"))
+			if r.From != c.from || r.To != c.to || r.Timezone != c.zone {
+				t.Errorf("window %s to %s %s; want %s to %s %s", r.From, r.To, r.Timezone, c.from, c.to, c.zone)
+			}
+			from, _ := time.ParseInLocation("2006-01-02", c.from, loc)
+			start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc)
+			end := start.AddDate(0, 0, 7)
+			if h := end.Sub(start).Hours(); h != c.hours {
+				t.Fatalf("the week is %v hours; want %v", h, c.hours)
+			}
+			want := warehouse.Rows(t, db.DB, `SELECT count(*) FROM incidents WHERE NOT excluded AND started_at >= ? AND started_at < ?`, start, end)[0]
+			if got := r.Headline.Incidents; want != fmtInt(got) {
+				t.Errorf("the week has %d incidents; the warehouse has %s between its local Mondays", got, want)
+			}
+			if want == "0" {
+				t.Errorf("the fixture has no incident in %s: the case proves nothing", c.week)
+			}
+			for _, in := range r.Incidents {
+				// Zones without an abbreviation are stamped with their offset.
+				at, err := time.ParseInLocation("2006-01-02 15:04 MST", in.Started, loc)
+				if err != nil {
+					at, err = time.Parse("2006-01-02 15:04 -0700", in.Started)
+				}
+				if err != nil || at.Before(start.Add(-time.Minute)) || !at.Before(end) {
+					t.Errorf("incident start %q is not a time of the week in %s (%v)", in.Started, c.zone, err)
+				}
+			}
+		})
 	}
 }
 
