@@ -13,7 +13,7 @@ type Format string
 // programs. Parquet and Arrow are binary.
 const (
 	FormatTable   Format = "table"   // aligned columns with a header and a rule
-	FormatCSV     Format = "csv"     // RFC 4180 quoting, a header row, NULL as an empty field
+	FormatCSV     Format = "csv"     // RFC 4180 quoting, a header row, NULL as an empty field, '' as ""
 	FormatJSON    Format = "json"    // one JSON array of objects, keys in column order
 	FormatNDJSON  Format = "ndjson"  // one JSON object per line
 	FormatParquet Format = "parquet" // a Parquet file, snappy-compressed

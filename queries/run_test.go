@@ -3,6 +3,7 @@ package queries
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -303,6 +304,36 @@ func TestRunKeepsNDJSONOnOneLine(t *testing.T) {
 	out, _ := runString(t, db, `SELECT j::JSON AS j FROM (`+q+`) ORDER BY j`, Options{Format: FormatNDJSON})
 	if want := "{\"j\":\"x\"}\n{\"j\":{\"a\":[1,2]}}\n"; out != want {
 		t.Errorf("Run(ndjson) of JSON with line breaks = %q; want %q", out, want)
+	}
+}
+
+// TestRunCSVTellsNullFromEmpty: NULL is an empty field and the empty
+// string is "", the convention DuckDB's own COPY and read_csv use, so an
+// analyst loading the CSV back gets NULL and '' where the warehouse had
+// them. Before, both were an empty field (issue 10's note).
+func TestRunCSVTellsNullFromEmpty(t *testing.T) {
+	db := openQueryDB(t, buildWarehouse(t, ""))
+	q := `SELECT NULL::VARCHAR AS a, '' AS b, 'x,y' AS c, 'q"t' AS d, ' s' AS e, 'l' || chr(10) || 'm' AS f, 'plain' AS g, NULL::INTEGER AS h, 0 AS i`
+	out, _ := runString(t, db, q, Options{Format: FormatCSV})
+	if want := "a,b,c,d,e,f,g,h,i\n,\"\",\"x,y\",\"q\"\"t\",\" s\",\"l\nm\",plain,,0\n"; out != want {
+		t.Errorf("Run(csv) = %q; want %q", out, want)
+	}
+	// DuckDB reads it back as it was (quoted empty as empty: allow_quoted_nulls = false).
+	path := filepath.Join(t.TempDir(), "out.csv")
+	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var nullA, emptyB bool
+	if err := raw.QueryRow(`SELECT a IS NULL, b = '' FROM read_csv(?, header = true, all_varchar = true, allow_quoted_nulls = false)`, path).Scan(&nullA, &emptyB); err != nil {
+		t.Fatal(err)
+	}
+	if !nullA || !emptyB {
+		t.Errorf("read back by DuckDB: a IS NULL = %v, b = '' %v; want both true", nullA, emptyB)
 	}
 }
 

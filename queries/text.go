@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -95,30 +94,58 @@ func runText(ctx context.Context, conn *sql.Conn, query string, cols []column, w
 	return res, nil
 }
 
-// csvSink writes CSV with encoding/csv: a header row, RFC 4180 quoting,
-// lines ending in LF. NULL is an empty field, and so is the empty string:
-// encoding/csv cannot quote an empty field (use json to tell them apart).
+// csvSink writes CSV: a header row, RFC 4180 quoting, lines ending in LF.
+// NULL is an empty field and the empty string is "", as DuckDB's own COPY
+// writes and read_csv reads them. encoding/csv cannot quote an empty
+// field, so the record is written here; the quoting rule is its rule.
 type csvSink struct {
-	cw     *csv.Writer
-	fields []string
+	bw *bufio.Writer
 }
 
 func newCSVSink(w io.Writer, names []string) *csvSink {
-	s := &csvSink{cw: csv.NewWriter(w), fields: make([]string, len(names))}
-	s.cw.Write(names) // buffered; errors surface at Flush
+	s := &csvSink{bw: bufio.NewWriterSize(w, 64<<10)}
+	for i, n := range names {
+		s.field(i, n, false)
+	}
+	s.bw.WriteByte('\n') // buffered; errors surface at Flush
 	return s
 }
 
 func (s *csvSink) row(vals []sql.NullString) error {
 	for i, v := range vals {
-		s.fields[i] = v.String // "" for NULL
+		s.field(i, v.String, v.Valid && v.String == "")
 	}
-	return s.cw.Write(s.fields)
+	return s.bw.WriteByte('\n')
+}
+
+// field writes one field, quoted when it holds a comma, a quote or a line
+// break, starts with a space or a tab, or is an empty string that must not
+// read as NULL.
+func (s *csvSink) field(i int, v string, quoteEmpty bool) {
+	if i > 0 {
+		s.bw.WriteByte(',')
+	}
+	if !quoteEmpty && !csvNeedsQuotes(v) {
+		s.bw.WriteString(v)
+		return
+	}
+	s.bw.WriteByte('"')
+	s.bw.WriteString(strings.ReplaceAll(v, `"`, `""`))
+	s.bw.WriteByte('"')
+}
+
+func csvNeedsQuotes(v string) bool {
+	if v == "" {
+		return false
+	}
+	if v == `\.` || v[0] == ' ' || v[0] == '\t' {
+		return true
+	}
+	return strings.ContainsAny(v, ",\"\r\n")
 }
 
 func (s *csvSink) close() (int64, error) {
-	s.cw.Flush()
-	return 0, s.cw.Error()
+	return 0, s.bw.Flush()
 }
 
 // jsonSink writes a JSON array of objects, one per line, or NDJSON: one
