@@ -308,8 +308,8 @@ func TestRunKeepsNDJSONOnOneLine(t *testing.T) {
 }
 
 // TestRunCSVTellsNullFromEmpty: NULL is an empty field and the empty
-// string is "", the convention DuckDB's own COPY and read_csv use, so an
-// analyst loading the CSV back gets NULL and ” where the warehouse had
+// string is "", the convention of DuckDB COPY and PostgreSQL CSV, so an
+// analyst loading the CSV back gets NULL and the empty string where the warehouse had
 // them. Before, both were an empty field (issue 10's note).
 func TestRunCSVTellsNullFromEmpty(t *testing.T) {
 	db := openQueryDB(t, buildWarehouse(t, ""))
