@@ -265,8 +265,14 @@ func newMsgBatch() *msgBatch { return &msgBatch{seen: map[string]bool{}} }
 func (s *slackRun) history(ctx context.Context, c *slackChannel) error {
 	sink := &batchSink{w: s.w, c: c}
 	err := s.pass(ctx, c, sink)
-	if werr := sink.wait(); err == nil {
-		err = werr
+	werr := sink.wait()
+	switch {
+	case err == nil:
+		return werr
+	case werr != nil:
+		// The pages kept after a failure (keepWhatWeHave) did not store:
+		// the failure that stopped the pass is the one to report.
+		s.log.Debug("could not store pages fetched before a failure", "err", s.clean(werr))
 	}
 	return err
 }
@@ -354,8 +360,8 @@ func (s *slackRun) pass(ctx context.Context, c *slackChannel, sink *batchSink) e
 	}
 }
 
-// keepWhatWeHave stores the complete pages fetched before a channel-level
-// failure, so the rerun resumes below them, then returns err.
+// keepWhatWeHave sends the complete pages fetched before a channel-level
+// failure to be stored, so the rerun resumes below them, then returns err.
 func (s *slackRun) keepWhatWeHave(ctx context.Context, err error, flush func(bool) error) error {
 	if ctx.Err() == nil && !isAPICode(err, authCodes...) {
 		if ferr := flush(false); ferr != nil {
