@@ -99,68 +99,6 @@ type SlackResult struct {
 	TeamID, Team, TeamURL string
 }
 
-func (o SlackOptions) withDefaults() SlackOptions {
-	if o.APIURL == "" {
-		o.APIURL = "https://slack.com/api/"
-	}
-	if !strings.HasSuffix(o.APIURL, "/") {
-		o.APIURL += "/"
-	}
-	if o.TokenSource == "" {
-		o.TokenSource = "$SLACK_TOKEN"
-	}
-	if o.MaxRetries == 0 {
-		o.MaxRetries = 8
-	}
-	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = 2 * time.Minute
-	}
-	if o.RequestTimeout <= 0 {
-		o.RequestTimeout = 60 * time.Second
-	}
-	// users.list without a limit can fail on large workspaces.
-	sizes := map[string]int{"conversations.list": 200, "users.list": 200}
-	for m, n := range o.PageSize {
-		sizes[m] = n
-	}
-	o.PageSize = sizes
-	if o.Workers <= 0 {
-		o.Workers = 4
-	}
-	if o.BatchMessages <= 0 {
-		o.BatchMessages = 2000
-	}
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{}
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Wait == nil {
-		o.Wait = sleepCtx
-	}
-	if o.Rand == nil {
-		seed := uint64(time.Now().UnixNano())
-		o.Rand = rand.New(rand.NewPCG(seed, seed>>7))
-	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	o.Bounds = o.Bounds.orDefault()
-	return o
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // IngestSlack copies the selected channels' history from the Slack Web API
 // into the raw layer: users and channels in full, messages incrementally
 // from each channel's sync state (slack_sync). It returns ErrAuth when
@@ -263,25 +201,91 @@ func newSlackRun(r *run, opts SlackOptions) *slackRun {
 	return s
 }
 
-// clean hides the token in an error's text, keeping errors.Is and As.
-func (s *slackRun) clean(err error) error {
-	if err == nil {
-		return nil
+// ingest starts the writer, runs auth.test, then fetches users alongside
+// channels and messages, and waits for the writer to store all they sent.
+func (s *slackRun) ingest(parent context.Context) error {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	s.cancel = cancel
+	// Room for one piece of work per channel fetcher: with one batch in
+	// flight each, a fetcher seldom waits to hand one over.
+	s.w = startWriter(ctx, s, s.opts.Workers)
+	defer s.w.close() // before cancel: the work sent is done or failed
+
+	team, err := s.api.authTest(ctx)
+	if err != nil {
+		if isAPICode(err, authCodes...) {
+			return s.authError(err)
+		}
+		return fmt.Errorf("reach Slack at %s: %w", s.opts.APIURL, err)
 	}
-	msg := redact.Token(redact.String(err.Error()), s.opts.Token)
-	if msg == err.Error() {
+	s.team = team
+	if err := s.w.recordTeam(team); err != nil {
 		return err
 	}
-	return &redactedError{msg: msg, err: err}
+	s.log.Info("slack workspace", "team", team.Team, "team_id", team.TeamID, "url", team.URL, "bot_user", team.User)
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := s.users(ctx); err != nil {
+			s.stop(err)
+		}
+	}()
+	if work, err := s.channels(ctx); err != nil {
+		s.stop(err)
+	} else {
+		s.fetchAll(ctx, work)
+	}
+	wg.Wait()
+	if parent.Err() != nil {
+		return parent.Err()
+	}
+	return s.fatal
 }
 
-type redactedError struct {
-	msg string
-	err error
+// fetchAll fetches channels with a few workers. A channel that fails is
+// skipped and named; an auth failure or cancellation stops them all.
+func (s *slackRun) fetchAll(ctx context.Context, work []*slackChannel) {
+	queue := make(chan *slackChannel)
+	var wg sync.WaitGroup
+	for range min(s.opts.Workers, max(len(work), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range queue {
+				err := s.channel(ctx, c)
+				switch {
+				case err == nil:
+					s.mu.Lock()
+					s.Counts.ChannelsDone++
+					s.mu.Unlock()
+				case ctx.Err() != nil:
+				case errors.Is(err, ErrAuth):
+					s.stop(err)
+				default:
+					s.w.skip("channel", c.label(), s.channelReason(err))
+					s.mu.Lock()
+					s.Counts.ChannelsSkipped++
+					s.mu.Unlock()
+				}
+				s.emit()
+			}
+		}()
+	}
+	for _, c := range work {
+		select {
+		case queue <- c:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(queue)
+	wg.Wait()
 }
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
 
 // stop ends the run early with err (the first one wins).
 func (s *slackRun) stop(err error) {
@@ -323,66 +327,84 @@ func (s *slackRun) emit() {
 	s.opts.Progress(p)
 }
 
-// authError turns Slack's refusal into ErrAuth with what to fix.
-func (s *slackRun) authError(err error) error {
-	var ae *apiError
-	if !errors.As(err, &ae) {
+// clean hides the token in an error's text, keeping errors.Is and As.
+func (s *slackRun) clean(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := redact.Token(redact.String(err.Error()), s.opts.Token)
+	if msg == err.Error() {
 		return err
 	}
-	src := s.opts.TokenSource
-	if ae.Code == "missing_scope" {
-		needed, provided := ae.Needed, ae.Provided
-		if needed == "" {
-			needed = "a scope Slack did not name"
-		}
-		if provided == "" {
-			provided = "none listed"
-		}
-		return fmt.Errorf("%w: %s needs the %s scope, which the token lacks (it has: %s); add %s to the Slack app's Bot Token Scopes, reinstall the app and put the new bot token in %s",
-			ErrAuth, ae.Method, needed, provided, needed, src)
-	}
-	return fmt.Errorf("%w: Slack answered %s to %s: the token in %s is invalid, revoked or expired; put a valid bot token (xoxb-…) in %s",
-		ErrAuth, ae.Code, ae.Method, src, src)
+	return &redactedError{msg: msg, err: err}
 }
 
-// ingest starts the writer, runs auth.test, then fetches users alongside
-// channels and messages, and waits for the writer to store all they sent.
-func (s *slackRun) ingest(parent context.Context) error {
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-	s.cancel = cancel
-	// Room for one piece of work per channel fetcher: with one batch in
-	// flight each, a fetcher seldom waits to hand one over.
-	s.w = startWriter(ctx, s, s.opts.Workers)
-	defer s.w.close() // before cancel: the work sent is done or failed
+type redactedError struct {
+	msg string
+	err error
+}
 
-	team, err := s.api.authTest(ctx)
-	if err != nil {
-		if isAPICode(err, authCodes...) {
-			return s.authError(err)
-		}
-		return fmt.Errorf("reach Slack at %s: %w", s.opts.APIURL, err)
-	}
-	s.team = team
-	if err := s.w.recordTeam(team); err != nil {
-		return err
-	}
-	s.log.Info("slack workspace", "team", team.Team, "team_id", team.TeamID, "url", team.URL, "bot_user", team.User)
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := s.users(ctx); err != nil {
-			s.stop(err)
-		}
-	}()
-	if err := s.channelsAndMessages(ctx); err != nil {
-		s.stop(err)
+func (o SlackOptions) withDefaults() SlackOptions {
+	if o.APIURL == "" {
+		o.APIURL = "https://slack.com/api/"
 	}
-	wg.Wait()
-	if parent.Err() != nil {
-		return parent.Err()
+	if !strings.HasSuffix(o.APIURL, "/") {
+		o.APIURL += "/"
 	}
-	return s.fatal
+	if o.TokenSource == "" {
+		o.TokenSource = "$SLACK_TOKEN"
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 8
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 2 * time.Minute
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 60 * time.Second
+	}
+	// users.list without a limit can fail on large workspaces.
+	sizes := map[string]int{"conversations.list": 200, "users.list": 200}
+	for m, n := range o.PageSize {
+		sizes[m] = n
+	}
+	o.PageSize = sizes
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	if o.BatchMessages <= 0 {
+		o.BatchMessages = 2000
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Wait == nil {
+		o.Wait = sleepCtx
+	}
+	if o.Rand == nil {
+		seed := uint64(time.Now().UnixNano())
+		o.Rand = rand.New(rand.NewPCG(seed, seed>>7))
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	o.Bounds = o.Bounds.orDefault()
+	return o
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // The fetchers read Slack and hand what they read to the writer
@@ -70,18 +69,18 @@ type slackChannel struct {
 
 func (c *slackChannel) label() string { return "#" + c.Name + " (" + c.ID + ")" }
 
-// channelsAndMessages lists the channels, has the writer select and store
-// them, then fetches the selected ones' messages.
-func (s *slackRun) channelsAndMessages(ctx context.Context) error {
+// channels lists the channels, has the writer select and store them, and
+// returns the selected ones that need fetching, each with its plan.
+func (s *slackRun) channels(ctx context.Context) ([]*slackChannel, error) {
 	var raws []string
 	cursor := ""
 	for {
 		page, err := s.api.conversationsList(ctx, cursor)
 		if err != nil {
 			if isAPICode(err, authCodes...) {
-				return s.authError(err)
+				return nil, s.authError(err)
 			}
-			return fmt.Errorf("list channels: %w", err)
+			return nil, fmt.Errorf("list channels: %w", err)
 		}
 		for _, it := range page.Items {
 			if isObject(it) {
@@ -92,19 +91,15 @@ func (s *slackRun) channelsAndMessages(ctx context.Context) error {
 			break
 		}
 		if page.Next == cursor {
-			return errors.New("list channels: Slack returned the same cursor twice")
+			return nil, errors.New("list channels: Slack returned the same cursor twice")
 		}
 		cursor = page.Next
 	}
 	chans, err := s.w.storeChannels(raws)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	work, err := s.plan(chans)
-	if err != nil {
-		return err
-	}
-	return s.fetchAll(ctx, work)
+	return s.plan(chans)
 }
 
 // plan loads each selected channel's sync state and decides what to do:
@@ -162,65 +157,6 @@ func (s *slackRun) plan(chans []*slackChannel) ([]*slackChannel, error) {
 			"hint", "invite the bot, or run with --join (public channels only)")
 	}
 	return work, nil
-}
-
-// fetchAll fetches channels with a few workers. A channel that fails is
-// skipped and named; an auth failure or cancellation stops them all.
-func (s *slackRun) fetchAll(ctx context.Context, work []*slackChannel) error {
-	queue := make(chan *slackChannel)
-	var wg sync.WaitGroup
-	for range min(s.opts.Workers, max(len(work), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range queue {
-				err := s.channel(ctx, c)
-				switch {
-				case err == nil:
-					s.mu.Lock()
-					s.Counts.ChannelsDone++
-					s.mu.Unlock()
-				case ctx.Err() != nil:
-				case errors.Is(err, ErrAuth):
-					s.stop(err)
-				default:
-					s.w.skip("channel", c.label(), s.channelReason(err))
-					s.mu.Lock()
-					s.Counts.ChannelsSkipped++
-					s.mu.Unlock()
-				}
-				s.emit()
-			}
-		}()
-	}
-	for _, c := range work {
-		select {
-		case queue <- c:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(queue)
-	wg.Wait()
-	return nil
-}
-
-// channelReason says why a channel was skipped, for the operator.
-func (s *slackRun) channelReason(err error) string {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		switch ae.Code {
-		case "channel_not_found":
-			return ae.Method + ": channel_not_found: the channel was deleted, or the bot lost access to it, during the run"
-		case "not_in_channel":
-			return ae.Method + ": not_in_channel: the bot is not (or no longer) a member; invite it, or run with --join"
-		case "is_archived":
-			return ae.Method + ": is_archived: archived channels cannot be joined; invite the bot before archiving"
-		}
-	}
-	return s.clean(err).Error()
 }
 
 // channel fetches one channel: join if asked, then one history pass.
@@ -469,4 +405,42 @@ func (s *slackRun) validate(c *slackChannel, items []json.RawMessage, origin str
 		s.w.skip("message", c.label(), fmt.Sprintf("%d %s skipped: %s (%s)", n, plural(n, "message"), k, origin))
 	}
 	return out
+}
+
+// authError turns Slack's refusal into ErrAuth with what to fix.
+func (s *slackRun) authError(err error) error {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	src := s.opts.TokenSource
+	if ae.Code == "missing_scope" {
+		needed, provided := ae.Needed, ae.Provided
+		if needed == "" {
+			needed = "a scope Slack did not name"
+		}
+		if provided == "" {
+			provided = "none listed"
+		}
+		return fmt.Errorf("%w: %s needs the %s scope, which the token lacks (it has: %s); add %s to the Slack app's Bot Token Scopes, reinstall the app and put the new bot token in %s",
+			ErrAuth, ae.Method, needed, provided, needed, src)
+	}
+	return fmt.Errorf("%w: Slack answered %s to %s: the token in %s is invalid, revoked or expired; put a valid bot token (xoxb-…) in %s",
+		ErrAuth, ae.Code, ae.Method, src, src)
+}
+
+// channelReason says why a channel was skipped, for the operator.
+func (s *slackRun) channelReason(err error) string {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		switch ae.Code {
+		case "channel_not_found":
+			return ae.Method + ": channel_not_found: the channel was deleted, or the bot lost access to it, during the run"
+		case "not_in_channel":
+			return ae.Method + ": not_in_channel: the bot is not (or no longer) a member; invite it, or run with --join"
+		case "is_archived":
+			return ae.Method + ": is_archived: archived channels cannot be joined; invite the bot before archiving"
+		}
+	}
+	return s.clean(err).Error()
 }
