@@ -88,6 +88,39 @@ func TestPeoplesLanguage(t *testing.T) {
 		// Other times and incidents.
 		{"when we rolled back in March it took an hour", ""},
 		{"last time the issue was resolved by a restart", ""},
+		// A negation inside a purpose or result clause qualifies that
+		// clause, not the main verb; a negation of the main verb still
+		// vetoes.
+		{"A fix is in place so that uploads do not fail again.", "mitigated"},
+		{"The patch is live, and we're watching closely to make sure the timeouts don't come back.", "mitigated"},
+		{"We are now monitoring to ensure the 502s do not return.", "mitigated"},
+		{"The patch is not in place yet, so errors may continue.", ""},
+		{"We are working on a fix so that this does not happen again.", ""},
+		// Monitoring someone else's incident mitigates nothing of ours.
+		{"The cause is an outage at our upstream DNS provider; we are monitoring.", ""},
+		{"Our cloud vendor is having an outage. We're monitoring their status page.", ""},
+		{"We failed over to the standby and are monitoring.", "mitigated"},
+		{"Our upstream provider is back online. We are monitoring.", "mitigated"},
+		{"We moved traffic to another cloud provider and are monitoring.", "mitigated"},
+		// "Plan" as a noun is not a plan.
+		{"The outage affecting the enterprise plan has been resolved.", "resolved"},
+		{"We plan to have this resolved by noon.", ""},
+		// Closing verbs beyond "resolved".
+		{"The underlying problem has been addressed.", "resolved"},
+		{"We've remediated the broken login redirect.", "resolved"},
+		{"Search relevance is back to pre-incident quality.", "resolved"},
+		{"Error rates have dropped to near zero.", "mitigated resolved"},
+		// A subject with a modifier ("the rate of errors on checkout").
+		{"The rate of errors on the export API has decreased.", "mitigated"},
+		// A rollback still going on is not a mitigation.
+		{"The bad config is being rolled back now.", ""},
+		// A recovery while the watch goes on is the monitoring stage, by
+		// Statuspage's own definition of it ("a fix has been implemented and
+		// we are monitoring the results"): it resolves nothing until someone
+		// says so. A stage prefix decides the stage.
+		{"Exports have recovered. We'll continue to monitor.", "mitigated"},
+		{"The dashboard should now be fixed; we are continuing to monitor it.", "mitigated"},
+		{"Monitoring - Exports are back to normal; we are keeping an eye on them.", "mitigated"},
 		// Lifecycle words in other senses.
 		{"can someone look at the resolved tickets from yesterday", ""},
 		{"the monitoring dashboard is slow to load", ""},
