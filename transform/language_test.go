@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -144,6 +145,66 @@ func TestPeoplesLanguage(t *testing.T) {
 	}
 }
 
+// How responders acknowledge: the short forms people type, and the incident
+// commander announcing the role as PagerDuty's incident response guide has
+// them do (github.com/PagerDuty/incident-response-docs,
+// docs/training/incident_commander.md @ 10eb80c0674c). The examples are
+// written for this test.
+func TestAcknowledgements(t *testing.T) {
+	cls, err := newClassifier(defaults(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"ack", true},
+		{"acking, give me 5", true},
+		{"on it", true},
+		{"investigating", true},
+		{"Investigating now.", true},
+		{"I'll take this one", true},
+		{"I will take a look", true},
+		{"let me check the pods", true},
+		{"lemme dig", true},
+		{"having a look now", true},
+		{"I'm handling it", true},
+		{"got paged, logging in", true},
+		{"This is Priya, I am the Incident Commander.", true},
+		{"I'm IC for this one", true},
+		{"incident commander here, what do we know?", true},
+		{"I'm now the incident lead", true},
+		{"picking this up", true},
+		{"I'll grab it", true},
+		{"working on it", true},
+		{"will take a look in a sec", true},
+		{"on-call here, checking", true},
+		{"omw, 5 min", true},
+		{"mine", true},
+		{"I'm on this", true},
+		// Not acknowledgements.
+		{"is anyone looking at this?", false},
+		{"who is the incident commander?", false},
+		{"seeing this too from eu-west-1", false},
+		{"customers are reporting errors on checkout", false},
+		{"the IC rotation doc is in the wiki", false},
+		{"Investigating - Checkout is returning errors for some users.", false},
+		{"will the fix be in today's release?", false},
+		{"the mine of logs from yesterday is in the doc", false},
+	} {
+		m := &message{class: human, content: normalise(c.text)}
+		m.lower = strings.ToLower(m.content)
+		got := false
+		for _, s := range cls.classify(m) {
+			got = got || s.kind == "acknowledged"
+		}
+		if got != c.want {
+			t.Errorf("%q acknowledges: %v; want %v", c.text, got, c.want)
+		}
+	}
+}
+
 // A service comes only from an explicit field or the catalog, never from a
 // free word after "service".
 func TestServiceOnlyFromFields(t *testing.T) {
@@ -236,5 +297,40 @@ func TestStatedStartTakesTrailingZone(t *testing.T) {
 		if !got.Equal(c.want) {
 			t.Errorf("%q: impact start %v; want %v", c.text, got, c.want)
 		}
+	}
+}
+
+// With no explicit acknowledgement, the acknowledgement is the first reply
+// that is not a bystander's ("same here", "is anyone looking at this?"):
+// another report of the symptom answers nothing.
+func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
+	cfg := defaults(t)
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	ch := &channelInfo{id: "C1", name: "inc-exports", creator: "UANA", created: t0}
+	var msgs []*message
+	for i, p := range []struct{ user, text string }{
+		{"UANA", "Declaring an incident: exports are failing"},
+		{"UBEN", "same here, my export timed out too"},
+		{"UCHEN", "is anyone looking at this?"},
+		{"UDEV", "ok I see the spike in the 5xx graph"},
+		{"UCHEN", "thanks"},
+	} {
+		m := &message{channelID: ch.id, ts: fmt.Sprintf("%d.000100", t0.Unix()+int64(60*(i+1))), at: t0.Add(time.Duration(i+1) * time.Minute),
+			userID: p.user, class: human, content: normalise(p.text)}
+		m.lower = strings.ToLower(m.content)
+		m.signals = cls.classify(m)
+		msgs = append(msgs, m)
+	}
+	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
+	e := inc.events["acknowledged"]
+	if e == nil || e.msg == nil || e.msg.ts != msgs[3].ts {
+		t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[3].content)
+	}
+	if e.rule != "fallback:first_human_reply" {
+		t.Errorf("rule %q", e.rule)
 	}
 }
