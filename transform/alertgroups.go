@@ -44,8 +44,9 @@ func alertGroupOf(m *message) (state, key string) {
 // foldAlertGroup handles a shared-channel thread whose top-level post is a
 // marked alert notification, and reports whether it did: a post of a group
 // with an open incident joins that incident (which is assembled again with
-// it); a FIRING post of no open group opens one. A RESOLVED post with no
-// open group is left to the other rules.
+// it); a FIRING post of no open group opens one; a RESOLVED post of a
+// group whose incident people already resolved joins that incident. A
+// RESOLVED post of no known group is left to the other rules.
 func (b *build) foldAlertGroup(ch *channelInfo, msgs []*message) bool {
 	state, key := alertGroupOf(msgs[0])
 	if key == "" {
@@ -60,6 +61,16 @@ func (b *build) foldAlertGroup(ch *channelInfo, msgs []*message) bool {
 		if g.inc.events["resolved"] != nil {
 			delete(b.alertGroups, key)
 		}
+		return true
+	}
+	// The group's RESOLVED after people resolved its incident in the
+	// thread (the alert cleared after the fix): the end of that incident's
+	// alert, not a new incident. It joins it and closes the group; an
+	// alert's recovery never moves a resolution people stated.
+	if g := b.alertGroups[key]; g != nil && state == "resolved" {
+		g.msgs = append(g.msgs, msgs...)
+		*g.inc = *b.asm.assemble(ch, g.msgs, g.declared)
+		delete(b.alertGroups, key)
 		return true
 	}
 	if state != "firing" {

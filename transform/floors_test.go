@@ -12,7 +12,7 @@ import (
 //   - target: issue 8's floors (detection 99%, each lifecycle field 97%
 //     within 60 s). make accuracy asserts them; a miss fails it.
 //   - ratchet: the lowest figure measured on 2026-12-06 (docs/metrics.md),
-//     less half a point. make accuracy-ci, which .ci/run runs, asserts only
+//     less half a point, raised since where a figure rose. make accuracy-ci, which .ci/run runs, asserts only
 //     these, so CI fails when accuracy falls below what it is today, and it
 //     logs every missed target so the gap stays visible in every CI log.
 //
@@ -32,7 +32,7 @@ var generatorFloors = map[string]floor{
 	"detection precision":          {99, 99.5}, // 100
 	"detection recall":             {99, 99.5}, // 100
 	"started_at within 1 min":      {97, 99.5}, // 100
-	"acknowledged_at within 1 min": {97, 91.5}, // 92.0
+	"acknowledged_at within 1 min": {97, 91.7}, // 92.2 (2026-12-07; 92.0 on 2026-12-06)
 	"mitigated_at within 1 min":    {97, 98.4}, // 98.9
 	"resolved_at within 1 min":     {97, 99.3}, // 99.8
 }

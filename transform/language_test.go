@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -88,6 +89,39 @@ func TestPeoplesLanguage(t *testing.T) {
 		// Other times and incidents.
 		{"when we rolled back in March it took an hour", ""},
 		{"last time the issue was resolved by a restart", ""},
+		// A negation inside a purpose or result clause qualifies that
+		// clause, not the main verb; a negation of the main verb still
+		// vetoes.
+		{"A fix is in place so that uploads do not fail again.", "mitigated"},
+		{"The patch is live, and we're watching closely to make sure the timeouts don't come back.", "mitigated"},
+		{"We are now monitoring to ensure the 502s do not return.", "mitigated"},
+		{"The patch is not in place yet, so errors may continue.", ""},
+		{"We are working on a fix so that this does not happen again.", ""},
+		// Monitoring someone else's incident mitigates nothing of ours.
+		{"The cause is an outage at our upstream DNS provider; we are monitoring.", ""},
+		{"Our cloud vendor is having an outage. We're monitoring their status page.", ""},
+		{"We failed over to the standby and are monitoring.", "mitigated"},
+		{"Our upstream provider is back online. We are monitoring.", "mitigated"},
+		{"We moved traffic to another cloud provider and are monitoring.", "mitigated"},
+		// "Plan" as a noun is not a plan.
+		{"The outage affecting the enterprise plan has been resolved.", "resolved"},
+		{"We plan to have this resolved by noon.", ""},
+		// Closing verbs beyond "resolved".
+		{"The underlying problem has been addressed.", "resolved"},
+		{"We've remediated the broken login redirect.", "resolved"},
+		{"Search relevance is back to pre-incident quality.", "resolved"},
+		{"Error rates have dropped to near zero.", "mitigated resolved"},
+		// A subject with a modifier ("the rate of errors on checkout").
+		{"The rate of errors on the export API has decreased.", "mitigated"},
+		// A rollback still going on is not a mitigation.
+		{"The bad config is being rolled back now.", ""},
+		// A recovery while the watch goes on is the monitoring stage, by
+		// Statuspage's own definition of it ("a fix has been implemented and
+		// we are monitoring the results"): it resolves nothing until someone
+		// says so. A stage prefix decides the stage.
+		{"Exports have recovered. We'll continue to monitor.", "mitigated"},
+		{"The dashboard should now be fixed; we are continuing to monitor it.", "mitigated"},
+		{"Monitoring - Exports are back to normal; we are keeping an eye on them.", "mitigated"},
 		// Lifecycle words in other senses.
 		{"can someone look at the resolved tickets from yesterday", ""},
 		{"the monitoring dashboard is slow to load", ""},
@@ -107,6 +141,66 @@ func TestPeoplesLanguage(t *testing.T) {
 		}
 		if g := strings.Join(got, " "); g != c.want {
 			t.Errorf("%q sets %q; want %q", c.text, g, c.want)
+		}
+	}
+}
+
+// How responders acknowledge: the short forms people type, and the incident
+// commander announcing the role as PagerDuty's incident response guide has
+// them do (github.com/PagerDuty/incident-response-docs,
+// docs/training/incident_commander.md @ 10eb80c0674c). The examples are
+// written for this test.
+func TestAcknowledgements(t *testing.T) {
+	cls, err := newClassifier(defaults(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"ack", true},
+		{"acking, give me 5", true},
+		{"on it", true},
+		{"investigating", true},
+		{"Investigating now.", true},
+		{"I'll take this one", true},
+		{"I will take a look", true},
+		{"let me check the pods", true},
+		{"lemme dig", true},
+		{"having a look now", true},
+		{"I'm handling it", true},
+		{"got paged, logging in", true},
+		{"This is Priya, I am the Incident Commander.", true},
+		{"I'm IC for this one", true},
+		{"incident commander here, what do we know?", true},
+		{"I'm now the incident lead", true},
+		{"picking this up", true},
+		{"I'll grab it", true},
+		{"working on it", true},
+		{"will take a look in a sec", true},
+		{"on-call here, checking", true},
+		{"omw, 5 min", true},
+		{"mine", true},
+		{"I'm on this", true},
+		// Not acknowledgements.
+		{"is anyone looking at this?", false},
+		{"who is the incident commander?", false},
+		{"seeing this too from eu-west-1", false},
+		{"customers are reporting errors on checkout", false},
+		{"the IC rotation doc is in the wiki", false},
+		{"Investigating - Checkout is returning errors for some users.", false},
+		{"will the fix be in today's release?", false},
+		{"the mine of logs from yesterday is in the doc", false},
+	} {
+		m := &message{class: human, content: normalise(c.text)}
+		m.lower = strings.ToLower(m.content)
+		got := false
+		for _, s := range cls.classify(m) {
+			got = got || s.kind == "acknowledged"
+		}
+		if got != c.want {
+			t.Errorf("%q acknowledges: %v; want %v", c.text, got, c.want)
 		}
 	}
 }
@@ -203,5 +297,40 @@ func TestStatedStartTakesTrailingZone(t *testing.T) {
 		if !got.Equal(c.want) {
 			t.Errorf("%q: impact start %v; want %v", c.text, got, c.want)
 		}
+	}
+}
+
+// With no explicit acknowledgement, the acknowledgement is the first reply
+// that is not a bystander's ("same here", "is anyone looking at this?"):
+// another report of the symptom answers nothing.
+func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
+	cfg := defaults(t)
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	ch := &channelInfo{id: "C1", name: "inc-exports", creator: "UANA", created: t0}
+	var msgs []*message
+	for i, p := range []struct{ user, text string }{
+		{"UANA", "Declaring an incident: exports are failing"},
+		{"UBEN", "same here, my export timed out too"},
+		{"UCHEN", "is anyone looking at this?"},
+		{"UDEV", "ok I see the spike in the 5xx graph"},
+		{"UCHEN", "thanks"},
+	} {
+		m := &message{channelID: ch.id, ts: fmt.Sprintf("%d.000100", t0.Unix()+int64(60*(i+1))), at: t0.Add(time.Duration(i+1) * time.Minute),
+			userID: p.user, class: human, content: normalise(p.text)}
+		m.lower = strings.ToLower(m.content)
+		m.signals = cls.classify(m)
+		msgs = append(msgs, m)
+	}
+	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
+	e := inc.events["acknowledged"]
+	if e == nil || e.msg == nil || e.msg.ts != msgs[3].ts {
+		t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[3].content)
+	}
+	if e.rule != "fallback:first_human_reply" {
+		t.Errorf("rule %q", e.rule)
 	}
 }

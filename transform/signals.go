@@ -196,7 +196,7 @@ func (c *classifier) classify(m *message) []signal {
 		var loc []int
 		for _, l := range r.pattern.FindAllStringSubmatchIndex(m.content, -1) {
 			sentence := sentenceAround(m.content, l[0], l[1])
-			if r.unlessSentence != nil && r.unlessSentence.MatchString(sentence) {
+			if r.unlessSentence != nil && r.unlessSentence.MatchString(vetoScope(m.content, l[0], sentence)) {
 				continue
 			}
 			if m.class == human && !r.slash && c.notNow(r, sentence) {
@@ -296,6 +296,38 @@ func sentenceAround(s string, i, j int) string {
 		}
 	}
 	return s[start:end]
+}
+
+// purposeClause finds where a purpose or result clause begins: "so that",
+// "so errors …", "to ensure", "to make sure", "in order to", "to prevent".
+var purposeClause = regexp.MustCompile(`(?i),?\s+(so\s+that|so\s+(it|they|errors?|issues?|this|the|users|customers|requests)|so\s+as\s+to|in\s+order\s+to|to\s+(ensure|make\s+sure|prevent|avoid|confirm|verify|guard\s+against))\b`)
+
+// vetoScope is the part of sentence a rule's sentence veto reads for a
+// match at content[i:]: a negation or hedge inside a purpose or result
+// clause that follows the match ("a mitigation is in place so errors do not
+// return", "monitoring to ensure it does not recur") qualifies that clause,
+// not the verb matched, so the clause is left out. A match inside such a
+// clause keeps the whole sentence.
+func vetoScope(content string, i int, sentence string) string {
+	// The sentence's start: its last occurrence that begins at or before i.
+	off := -1
+	for k := 0; k <= i; {
+		n := strings.Index(content[k:], sentence)
+		if n < 0 || k+n > i {
+			break
+		}
+		off, k = k+n, k+n+1
+	}
+	if off < 0 {
+		return sentence
+	}
+	at := i - off
+	for _, loc := range purposeClause.FindAllStringIndex(sentence, -1) {
+		if loc[0] >= at {
+			return sentence[:loc[0]]
+		}
+	}
+	return sentence
 }
 
 // editedAlertRule names the detection of an alert post edited in place.

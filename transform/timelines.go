@@ -152,6 +152,11 @@ func newAssemblerConfig(cfg *config.Config, asOf time.Time) *assemblerConfig {
 	if ac.loc == nil {
 		ac.loc = time.UTC
 	}
+	for _, p := range cfg.Incidents.Bystanders {
+		if re, err := regexp.Compile(p); err == nil {
+			ac.bystanders = append(ac.bystanders, re)
+		}
+	}
 	for bot, table := range cfg.Incidents.BotSeverities {
 		m := map[string]string{}
 		for label, sev := range table {
@@ -176,6 +181,8 @@ type assemblerConfig struct {
 	// incidents.bot_severities, bot names lowercased.
 	archiveResolves []string
 	botSeverities   map[string]map[string]string
+	// bystanders: incidents.bystanders, compiled (validated by config).
+	bystanders []*regexp.Regexp
 }
 
 // assemble builds the incident of one unit: a whole channel, or a thread
@@ -298,12 +305,15 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 		inc.quality = append(inc.quality, quality{"reopened", "the incident was reopened after a resolution; resolved_at is the resolution that followed"})
 	}
 
-	// Acknowledgement: explicit, else the first human reply after declaration.
+	// Acknowledgement: explicit, else the first human reply after declaration
+	// that is not a bystander's (incidents.bystanders: "same here", "is
+	// anyone looking at this?"): another report of the symptom answers
+	// nothing.
 	if s := first(sigs, "acknowledged"); s != nil {
 		inc.setSignal("acknowledged", s)
 	} else {
 		for _, m := range msgs {
-			if m.class != human || m.at.Before(declaredAt) || isDeclaration(m) || m.ts == inc.threadTS {
+			if m.class != human || m.at.Before(declaredAt) || isDeclaration(m) || m.ts == inc.threadTS || a.bystander(m) {
 				continue
 			}
 			inc.set("acknowledged", m.at, m, "fallback:first_human_reply", clip(m.content, 200))
@@ -445,6 +455,17 @@ func lastRetrospective(sigs []signal, after time.Time) *signal {
 		}
 	}
 	return last
+}
+
+// bystander reports whether a person's message does not answer the
+// incident (incidents.bystanders).
+func (a *assembler) bystander(m *message) bool {
+	for _, re := range a.cfg.bystanders {
+		if re.MatchString(m.content) {
+			return true
+		}
+	}
+	return false
 }
 
 // archiveResolvesRule names a resolution that is the archive of a channel

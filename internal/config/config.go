@@ -135,6 +135,11 @@ type Incidents struct {
 	// another incident ("when we rolled back in March"): a person's
 	// lifecycle words in such a sentence set nothing.
 	OtherTimes []string `yaml:"other_times"`
+	// Bystanders are RE2 patterns of a person's message that is not a
+	// response to the incident ("same here", "is anyone looking at this?"):
+	// with no explicit acknowledgement, the first reply that is not one
+	// of these is the acknowledgement.
+	Bystanders []string `yaml:"bystanders"`
 }
 
 // Report tunes the weekly report's statistics and presentation.
@@ -886,6 +891,11 @@ func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
 	for i, p := range in.OtherTimes {
 		if _, err := regexp.Compile(p); err != nil {
 			bad(fmt.Sprintf("incidents.other_times[%d]", i), "invalid pattern: %v", err)
+		}
+	}
+	for i, p := range in.Bystanders {
+		if _, err := regexp.Compile(p); err != nil {
+			bad(fmt.Sprintf("incidents.bystanders[%d]", i), "invalid pattern: %v", err)
 		}
 	}
 	for i, g := range in.TestGlobs {

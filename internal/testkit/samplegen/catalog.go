@@ -312,6 +312,7 @@ type catalog struct {
 	bots     *bots
 	byTeam   map[string][]*person
 	deploys  string // mrkdwn reference to #deploys, for chatter
+	shared   string // the shared #incidents channel's name
 }
 
 func newCatalog(r *rnd) *catalog {

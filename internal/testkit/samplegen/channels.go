@@ -83,6 +83,7 @@ func (p *plan) planChannels(r *rnd) {
 		creator: p.cat.byTeam["sre"][0].id, created: (p.start - r.between(300, 900)*usDay) / usSecond,
 	}
 	p.shared.estimate = int(2.5 * days * p.opts.Scale * 3)
+	p.cat.shared = p.shared.name
 	p.channels = append(p.channels, p.shared)
 
 	for _, inc := range p.incidents {

@@ -73,6 +73,11 @@
 //   - out_of_order_ack with resolved_by_alert_recovery: the alert cleared
 //     on its own and the first human reply came after; the truth keeps
 //     acknowledged_at after resolved_at, as the product must.
+//   - closed_from_headline_button: a Monzo Response incident closed from
+//     its headline's Close button; nothing in the incident channel, the
+//     headline in #incidents edited to Status: Resolved. Its evidence is
+//     in evidence_elsewhere, as is an Alertmanager [RESOLVED] posted
+//     top-level beside the thread it belongs to.
 //   - channel_renamed, private_channel, open_at_end, postmortem_missing.
 //
 // Chatter never carries a lifecycle signal (phrases_test.go checks the

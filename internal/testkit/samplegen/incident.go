@@ -21,8 +21,12 @@ type incRender struct {
 	vars   map[string]string // the incident's template values; fixed once set
 	chat   map[string]string // chatter's values, refreshed per message
 	ev     map[string]int64  // evidence: field -> message ts
-	notes  []string
-	status string // the tool's current status, for "from → to" messages
+	// elsewhere is evidence outside the incident's channel or thread: an
+	// Alertmanager [RESOLVED] posted top-level beside the thread, Response's
+	// headline in #incidents edited at the close.
+	elsewhere map[string]TruthRef
+	notes     []string
+	status    string // the tool's current status, for "from → to" messages
 
 	statedStart int64
 	statuspage  bool // a human incident posting Statuspage-style updates
@@ -89,6 +93,25 @@ func (c *incRender) post(t int64, m *message) *message {
 	return c.b.post(t, m)
 }
 
+// alertmanagerThread reports whether the incident is a thread opened by an
+// Alertmanager notification, whose later notifications are top-level posts
+// with the same title.
+func (c *incRender) alertmanagerThread() bool {
+	return c.inc.thread && c.inc.alertBot == c.bs.alertmanager && c.alertMsg != nil && c.alertMsg == c.parent
+}
+
+// markElsewhere records evidence outside the incident's channel or thread,
+// at time t, unless a message of the incident showed the event earlier.
+func (c *incRender) markElsewhere(field string, ref TruthRef, t int64) {
+	if old, ok := c.ev[field]; ok && old <= t {
+		return
+	}
+	if c.elsewhere == nil {
+		c.elsewhere = map[string]TruthRef{}
+	}
+	c.ev[field], c.elsewhere[field] = t, ref
+}
+
 // mark records the message that shows an event, if it was written and no
 // earlier message showed it already.
 func (c *incRender) mark(field string, m *message) *message {
@@ -97,6 +120,7 @@ func (c *incRender) mark(field string, m *message) *message {
 	}
 	if old, ok := c.ev[field]; !ok || m.ts < old {
 		c.ev[field] = m.ts
+		delete(c.elsewhere, field)
 	}
 	return m
 }
@@ -463,7 +487,15 @@ func (c *incRender) resolve() {
 		} else {
 			m = alertPost(c, true)
 		}
-		c.mark("resolved_at", c.post(t, m))
+		if c.alertmanagerThread() {
+			// Alertmanager posts every notification as a new top-level
+			// message (docs/bots.md): the [RESOLVED] is not a reply.
+			if m = c.b.post(t, m); m != nil {
+				c.markElsewhere("resolved_at", TruthRef{Channel: inc.channel.name, TS: tsString(m.ts)}, m.ts)
+			}
+		} else {
+			c.mark("resolved_at", c.post(t, m))
+		}
 		c.notes = append(c.notes, "resolved_by_alert_recovery")
 	case inc.style == styleDispatch:
 		// Dispatch says Closed only to its notification channels and
@@ -480,6 +512,16 @@ func (c *incRender) resolve() {
 		c.mark("resolved_at", c.post(t, botSay(c.tool, "Resolved by "+pick(c.r, inc.responders).realName())))
 	case inc.style == styleHellper:
 		c.mark("resolved_at", c.post(t, hellperResolved(c)))
+	case inc.style == styleResponse && inc.buttonClose:
+		// Closed from the headline's button: Response posts nothing in
+		// the incident channel and rewrites the headline in #incidents to
+		// Status: Resolved (responseHeadlines), edited at the close.
+		if t <= c.b.end {
+			ref := TruthRef{Channel: c.b.cat.shared, EditedTS: tsString(t)}
+			c.markElsewhere("resolved_at", ref, t)
+			c.markElsewhere("closed_at", ref, t)
+			c.notes = append(c.notes, "closed_from_headline_button")
+		}
 	case inc.style == styleResponse:
 		closing := botSay(c.tool, "This incident has been closed! 📖 ⟶ 📕")
 		command := say(inc.commander, mention(c.tool.userID)+" close")
@@ -496,6 +538,12 @@ func (c *incRender) resolve() {
 		}
 	default:
 		c.mark("resolved_at", c.humanResolution(t))
+	}
+	if c.alertmanagerThread() && !inc.ackAfterResolve {
+		// With send_resolved on, Alertmanager says [RESOLVED] once the alert
+		// clears after the fix: a new top-level post beside the thread
+		// (docs/bots.md). The people's resolution came first.
+		c.b.post(t+2*usMinute, alertPost(c, true))
 	}
 	if inc.pdEdited {
 		c.editPDParent()

@@ -43,10 +43,19 @@ func (c *incRender) truth() *TruthIncident {
 		t.RecurrenceOf = strPtr(inc.recurrence.id)
 	}
 	set := func(field string, dst **string) {
-		if ts, ok := c.ev[field]; ok {
-			*dst = rfc3339(ts)
-			t.Evidence[field] = tsString(ts)
+		ts, ok := c.ev[field]
+		if !ok {
+			return
 		}
+		*dst = rfc3339(ts)
+		if ref, ok := c.elsewhere[field]; ok {
+			if t.EvidenceElsewhere == nil {
+				t.EvidenceElsewhere = map[string]TruthRef{}
+			}
+			t.EvidenceElsewhere[field] = ref
+			return
+		}
+		t.Evidence[field] = tsString(ts)
 	}
 	set("declared_at", &t.DeclaredAt)
 	if !inc.thread {

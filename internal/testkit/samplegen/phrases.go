@@ -172,6 +172,10 @@ var acks = []string{
 	"I'm on it",
 	"ack — IC here",
 	"/incident ack",
+	// The incident commander's announcement, as PagerDuty's incident
+	// response guide words it (github.com/PagerDuty/incident-response-docs,
+	// docs/training/incident_commander.md @ 10eb80c0674c).
+	"I am now the Incident Commander.",
 }
 
 // incCommands are incident.io slash-command echoes that change nothing in

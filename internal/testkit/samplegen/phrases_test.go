@@ -52,7 +52,7 @@ func TestSignalPhrasesCarryTheirSignal(t *testing.T) {
 		bank []string
 		want *regexp.Regexp
 	}{
-		{"acks", acks, regexp.MustCompile(`(?i)\back\b|acked|acknowledged|on it`)},
+		{"acks", acks, regexp.MustCompile(`(?i)\back\b|acked|acknowledged|on it|incident commander`)},
 		{"mitigations", mitigations, regexp.MustCompile(`(?i)rolled back|mitigat|monitoring`)},
 		{"resolutions", resolutions, regexp.MustCompile(`(?i)all clear|resolve`)},
 		{"statusMonitoring", statusMonitoring, regexp.MustCompile(`^Monitoring – `)},

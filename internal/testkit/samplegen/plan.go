@@ -72,14 +72,17 @@ type incident struct {
 	statedStart, statedAt                                                 int64
 	ackExplicit, preAckChat, humanAllClear, archive                       bool
 	ackAfterResolve, pdEdited                                             bool
-	wrongStatusAt, resolvedEditAt, renameAt                               int64
-	pmURL                                                                 string
-	fix                                                                   *fix
-	fixLinkAt                                                             int64
-	fixLinks                                                              []linkKind
-	fixWithTestsNote                                                      bool
-	claimAt                                                               int64
-	chatter                                                               int
+	// buttonClose: a Response incident closed from its headline's Close
+	// button: nothing in the incident channel, the headline edited.
+	buttonClose                             bool
+	wrongStatusAt, resolvedEditAt, renameAt int64
+	pmURL                                   string
+	fix                                     *fix
+	fixLinkAt                               int64
+	fixLinks                                []linkKind
+	fixWithTestsNote                        bool
+	claimAt                                 int64
+	chatter                                 int
 
 	declarer   *person // the human who declared or reported it; nil for bots and alerts
 	commander  *person
@@ -127,6 +130,9 @@ type plan struct {
 	usedIDs    map[string]bool
 	usedNames  map[string]bool
 	la         *time.Location
+	// responseCloses counts Response incidents closed by a person's
+	// command or button (schedule).
+	responseCloses int
 }
 
 func newPlan(opts Options, la *time.Location) *plan {

@@ -3,6 +3,7 @@ package samplegen
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -546,13 +547,43 @@ func checkTruth(t *testing.T, dir string, sum *Summary, opts Options, full bool)
 				t.Errorf("%s: evidence %s = %s is not a message of the incident", inc.ID, field, ts)
 			}
 		}
+		// Evidence elsewhere: a top-level post of the channel, by ts (an
+		// Alertmanager [RESOLVED] beside its thread), or a post rewritten
+		// in place that names the incident's channel, by its edit
+		// (Response's headline in #incidents).
+		elsewhere := map[string]string{}
+		for field, ref := range inc.EvidenceElsewhere {
+			if _, dup := inc.Evidence[field]; dup {
+				t.Errorf("%s: %s has evidence in the incident and elsewhere", inc.ID, field)
+			}
+			found := ""
+			for _, m := range msgs[ref.Channel] {
+				switch {
+				case ref.TS != "" && tsOf(m) == ref.TS && (m.ThreadTS == "" || m.ThreadTS == ref.TS):
+					found = ref.TS
+				case ref.EditedTS != "" && m.Edited != nil && m.Edited.TS == ref.EditedTS && strings.Contains(m.Text+fmt.Sprint(m.Blocks), "<#"+inc.ChannelID+">"):
+					found = ref.EditedTS
+				}
+			}
+			if found == "" {
+				t.Errorf("%s: evidence %s = %+v is not a message of #%s", inc.ID, field, ref, ref.Channel)
+			}
+			elsewhere[field] = found
+			if ref.EditedTS != "" && inc.Style == "response" {
+				kinds["response-button-close"] = true
+			}
+		}
 		for field, v := range map[string]*string{"declared_at": inc.DeclaredAt, "acknowledged_at": inc.AcknowledgedAt, "mitigated_at": inc.MitigatedAt,
 			"resolved_at": inc.ResolvedAt, "closed_at": inc.ClosedAt, "postmortem_at": inc.PostmortemAt, "detected_at": inc.DetectedAt} {
-			if (v != nil) != (inc.Evidence[field] != "") {
-				t.Errorf("%s: %s is %v but its evidence is %q", inc.ID, field, v, inc.Evidence[field])
+			ev := cmp.Or(inc.Evidence[field], elsewhere[field])
+			if _, ok := inc.EvidenceElsewhere[field]; ok && ev == "" {
+				continue // reported above
 			}
-			if v != nil && field != "declared_at" && !sameInstant(*v, inc.Evidence[field]) {
-				t.Errorf("%s: %s = %s, evidence ts %s", inc.ID, field, *v, inc.Evidence[field])
+			if (v != nil) != (ev != "") {
+				t.Errorf("%s: %s is %v but its evidence is %q", inc.ID, field, v, ev)
+			}
+			if v != nil && field != "declared_at" && !sameInstant(*v, ev) {
+				t.Errorf("%s: %s = %s, evidence ts %s", inc.ID, field, *v, ev)
 			}
 		}
 		// The lifecycle is ordered, except where the truth says otherwise.
@@ -617,10 +648,37 @@ func checkTruth(t *testing.T, dir string, sum *Summary, opts Options, full bool)
 	if excluded == 0 || excluded > real/10 {
 		t.Errorf("%d excluded incidents for %d real ones; want about 5%%", excluded, real)
 	}
-	for _, k := range []string{"dispatch/channel", "incidentio/channel", "rootly/channel", "firehydrant/channel", "pagerduty/thread", "response/channel", "human/channel", "human/thread"} {
+	// The bots as their sources say they behave (docs/bots.md): an
+	// Alertmanager [RESOLVED] is a new top-level post, not a reply in the
+	// alert's thread (github.com/prometheus/alertmanager @ 68fb2d5759b3,
+	// config/notifiers.go, notify/slack/slack.go); a Response incident
+	// closed from its headline's button leaves only the headline, edited
+	// (github.com/monzo/response @ 021f1445177c, response/slack/action_handlers.py
+	// handle_close_incident; @ 23a7150feb17, response/slack/signals.py).
+	for _, k := range []string{"dispatch/channel", "incidentio/channel", "rootly/channel", "firehydrant/channel", "pagerduty/thread", "response/channel", "human/channel", "human/thread",
+		"response-button-close"} {
 		if !kinds[k] {
 			t.Errorf("no %s incident", k)
 		}
+	}
+	resolvedPosts := 0
+	for name, list := range msgs {
+		for _, m := range list {
+			for _, a := range m.Attachments {
+				title, _ := a["title"].(string)
+				link, _ := a["title_link"].(string)
+				if !strings.HasPrefix(title, "[RESOLVED]") || !strings.Contains(link, "alertmanager") {
+					continue
+				}
+				resolvedPosts++
+				if m.ThreadTS != "" && m.ThreadTS != tsOf(m) {
+					t.Errorf("#%s: Alertmanager's %q at %s is a thread reply; it posts every notification top-level", name, title, tsOf(m))
+				}
+			}
+		}
+	}
+	if resolvedPosts == 0 {
+		t.Error("no Alertmanager [RESOLVED] post")
 	}
 }
 

@@ -112,6 +112,13 @@ func (p *plan) schedule(r *rnd, inc *incident) {
 		if inc.humanAllClear {
 			inc.closeAt = inc.resolved + clamp(r.lognormal(25*usMinute, 0.8), 2*usMinute, 12*usHour)
 		}
+		// Every other one of the rest is closed from the headline's Close
+		// button (docs/bots.md). Counted, not drawn, so the random stream
+		// and every other incident stay as they were.
+		if !inc.humanAllClear {
+			p.responseCloses++
+			inc.buttonClose = p.responseCloses%2 == 0
+		}
 	case styleDispatch, styleHellper:
 		inc.archive = true
 	case styleRootly:

@@ -81,19 +81,32 @@ type TruthIncident struct {
 	Participants     int               `json:"participants"`
 	Notes            []string          `json:"notes"`
 	Evidence         map[string]string `json:"evidence"`
+	// EvidenceElsewhere is evidence outside the incident's channel or
+	// thread (truthRules).
+	EvidenceElsewhere map[string]TruthRef `json:"evidence_elsewhere,omitempty"`
+}
+
+// TruthRef is a message outside the incident's channel or thread that shows
+// an event: by its ts, or, for a post rewritten in place, by the edit that
+// shows it (edited_ts; the post is the one in channel that names the
+// incident's channel).
+type TruthRef struct {
+	Channel  string `json:"channel"`
+	TS       string `json:"ts,omitempty"`
+	EditedTS string `json:"edited_ts,omitempty"`
 }
 
 // truthRules is printed into truth.json so a reader knows how each value
 // was decided.
 var truthRules = []string{
-	"Each time is the earliest message that shows the event; evidence gives that message's ts (in the incident's channel, or in its thread for thread incidents).",
+	"Each time is the earliest message that shows the event; evidence gives that message's ts (in the incident's channel, or in its thread for thread incidents). evidence_elsewhere names evidence outside them: an Alertmanager [RESOLVED], which is a new top-level post beside the thread (by channel and ts), and Monzo Response's headline in #incidents, rewritten to Status: Resolved when the incident is closed from its Close button (by channel and the edit's edited_ts).",
 	"declared_at: channel creation (channels.json created, equal to the creator's channel_join ts) or the declaring top-level message.",
 	"detected_at: the alerting bot's first post for the incident; null when a person reported it.",
 	"started_at: an explicitly stated impact start (human text, or FireHydrant's Started milestone), else the earlier of detected_at and declared_at.",
 	"acknowledged_at: an explicit acknowledgement (ack phrase, /incident ack, PagerDuty Acknowledged, FireHydrant Acknowledged milestone), else the first message typed by a person other than the declarer.",
 	"mitigated_at: Dispatch Stable, incident.io Monitoring, Rootly/FireHydrant Mitigated, Statuspage Monitoring, or a human mitigation phrase (rolled back, mitigated). A status posted by mistake and reverted does not count.",
-	"resolved_at: Dispatch Closed, incident.io Closed, Rootly/FireHydrant Resolved, PagerDuty Resolved, Response closed, an alert's own recovery, or a human resolution phrase. Later edits do not move it.",
-	"closed_at: the channel_archive message when the channel is archived, else a bot's close (incident.io Closed, Response 'This incident has been closed!', Rootly cancellation), else null.",
+	"resolved_at: Dispatch Closed, incident.io Closed, Rootly/FireHydrant Resolved, PagerDuty Resolved, Response closed (its command, or its headline's Close button), an alert's own recovery, or a human resolution phrase. Later edits do not move it.",
+	"closed_at: the channel_archive message when the channel is archived, else a bot's close (incident.io Closed, Response 'This incident has been closed!' or its headline edited to Status: Resolved, Rootly cancellation), else null.",
 	"postmortem_at: the first message linking the postmortem document in the incident's channel or thread.",
 	"regression_test: verified when a linked fix touched test files; claimed when the channel says a regression test was added without a verifying link; missing for other resolved incidents; not_applicable when excluded or unresolved.",
 	"recurrence_of: the most recent earlier real incident with the same failure_signature whose started_at is at most 30 days earlier.",
