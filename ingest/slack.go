@@ -80,6 +80,9 @@ type SlackOptions struct {
 	Rand     *rand.Rand
 	Log      *slog.Logger
 	Progress func(SlackProgress)
+	// Committed, if set, is told after each transaction commits (a test
+	// hook: see docs/faults.md).
+	Committed func(what string)
 }
 
 // SlackProgress is a snapshot for a progress bar.
@@ -416,6 +419,7 @@ func (s *slackRun) users(ctx context.Context) error {
 				}
 				return fmt.Errorf("store users: %w", err)
 			}
+			committed(s.opts.Committed, "slack: users")
 			s.mu.Lock()
 			s.Counts.Users += n
 			s.mu.Unlock()
@@ -526,6 +530,7 @@ func (s *slackRun) storeChannels(ctx context.Context, raws []string) ([]*slackCh
 	if err != nil {
 		return nil, fmt.Errorf("store channels: %w", err)
 	}
+	committed(s.opts.Committed, "slack: channels")
 	s.mu.Lock()
 	s.Counts.ChannelsTotal, s.Counts.ChannelsSelected = total, len(selected)
 	s.mu.Unlock()
@@ -902,6 +907,7 @@ func (s *slackRun) store(ctx context.Context, c *slackChannel, b *msgBatch, st s
 	if err != nil {
 		return fmt.Errorf("store %s: %w", c.label(), err)
 	}
+	committed(s.opts.Committed, "slack: stored "+c.label())
 	s.mu.Lock()
 	s.Counts.MessagesRead += res.read
 	s.Counts.MessagesNew += res.inserted

@@ -52,6 +52,16 @@ type Options struct {
 	// publishMemoryLimit. Empty: the limit DuckDB reports before the copy,
 	// which it prints rounded.
 	MemoryLimit string
+	// Committed, if set, is told after each step of publishing: the copy
+	// written, renamed into place, recorded in the history (a test hook:
+	// see docs/faults.md).
+	Committed func(what string)
+}
+
+func (o Options) committed(what string) {
+	if o.Committed != nil {
+		o.Committed(what)
+	}
 }
 
 // Result describes a published snapshot.
@@ -98,12 +108,14 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 	if _, err := os.Stat(tmp + ".wal"); err == nil {
 		return res, fmt.Errorf("publish %s: the copy left a write-ahead log; refusing to publish it", dest)
 	}
+	opts.committed("snapshot: copied")
 	if err := os.Rename(tmp, dest); err != nil {
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
 	if err := syncDir(dir); err != nil {
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
+	opts.committed("snapshot: renamed")
 	res.Path = dest
 	if fi, err := os.Stat(dest); err == nil {
 		res.Bytes = fi.Size()
@@ -113,6 +125,7 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 		return res, err
 	}
 	res.Entry = entry
+	opts.committed("snapshot: recorded")
 	if err := prune(dest, max(opts.Keep, 1)); err != nil {
 		return res, err
 	}
