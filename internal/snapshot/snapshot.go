@@ -87,6 +87,9 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
+	if err := removeKilledCopies(dest); err != nil {
+		return res, fmt.Errorf("publish %s: %w", dest, err)
+	}
 	tmp := filepath.Join(dir, fmt.Sprintf(".%s.tmp-%d-%d", filepath.Base(dest), os.Getpid(), time.Now().UnixNano()))
 	defer func() {
 		if err != nil {
@@ -131,6 +134,34 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// removeKilledCopies removes the temporary copies (and their logs) that a
+// publish to dest killed before its rename left beside it. The caller holds
+// the warehouse's writer lock, so no other publish to dest is running.
+func removeKilledCopies(dest string) error {
+	dead, err := filepath.Glob(filepath.Join(filepath.Dir(dest), "."+globEscape(filepath.Base(dest))+".tmp-*"))
+	if err != nil {
+		return err
+	}
+	for _, p := range dead {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove the copy a killed publish left: %w", err)
+		}
+	}
+	return nil
+}
+
+// globEscape quotes the pattern characters of a file name.
+func globEscape(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // copyInto writes the connection's database into a new file at path.
