@@ -378,6 +378,9 @@ func (e *exportRun) users(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if storageFailed(err) {
+				return fmt.Errorf("store %s: %w", e.top(name), err)
+			}
 			e.skip(ctx, "file", e.top(name), e.describeErr(err, local, e.top(name)))
 			e.Counts.FilesSkipped++
 			continue
@@ -450,6 +453,9 @@ func (e *exportRun) channels(ctx context.Context) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if storageFailed(err) {
+				return fmt.Errorf("store %s: %w", e.top(name), err)
 			}
 			e.skip(ctx, "file", e.top(name), e.describeErr(err, local, e.top(name)))
 			e.Counts.FilesSkipped++
@@ -803,6 +809,9 @@ func (e *exportRun) loadBatch(ctx context.Context, names, ids []string) error {
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
+	if storageFailed(err) {
+		return fmt.Errorf("store %d day files (%s …): %w", len(rels), rels[0], err)
+	}
 	if len(paths) == 1 {
 		e.skip(ctx, "file", rels[0], e.describeErr(err, paths[0], rels[0]))
 		e.Counts.FilesSkipped++
@@ -813,6 +822,9 @@ func (e *exportRun) loadBatch(ctx context.Context, names, ids []string) error {
 		if err := e.storeFiles(ctx, paths[i:i+1], chans[i:i+1], rels[i:i+1]); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if storageFailed(err) {
+				return fmt.Errorf("store %s: %w", rels[i], err)
 			}
 			e.skip(ctx, "file", rels[i], e.describeErr(err, paths[i], rels[i]))
 			e.Counts.FilesSkipped++

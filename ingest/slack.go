@@ -627,7 +627,7 @@ func (s *slackRun) fetchAll(ctx context.Context, work []*slackChannel) error {
 					s.Counts.ChannelsDone++
 					s.mu.Unlock()
 				case ctx.Err() != nil:
-				case errors.Is(err, ErrAuth):
+				case errors.Is(err, ErrAuth), storageFailed(err):
 					s.stop(err)
 				default:
 					s.skipLocked(ctx, "channel", c.label(), s.channelReason(err))
