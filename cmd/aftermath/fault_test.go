@@ -323,19 +323,22 @@ func TestFaultInjection(t *testing.T) {
 		{name: "report", kills: 10, base: reportBase, args: func(dir string) []string {
 			return dbArgs(dir, "report", "--week", "2026-W47", "--out", filepath.Join(dir, "reports"))
 		}},
-		{name: "run", kills: 12, base: runBase, args: func(dir string) []string {
+		{name: "run", kills: 10, base: runBase, args: func(dir string) []string {
 			return dbArgs(dir, "run")
 		}},
 	}
 	// The commands run two at a time; each draws its kill points from its
 	// own generator, so a seed picks the same points in any order.
 	landed := make([]int, len(targets))
+	ran := 0
 	t.Run("kills", func(t *testing.T) {
 		for i, tg := range targets {
-			t.Run(tg.name, func(t *testing.T) {
+			if t.Run(tg.name, func(t *testing.T) {
 				t.Parallel()
 				landed[i] = runFaultTarget(t, tg, rand.New(rand.NewPCG(seed, uint64(i))), seed)
-			})
+			}) {
+				ran++
+			}
 		}
 	})
 	total := 0
@@ -344,7 +347,8 @@ func TestFaultInjection(t *testing.T) {
 		total += landed[i]
 	}
 	t.Logf("%d kills, every one after a chosen commit event and before the command ended", total)
-	if total < 50 && !t.Failed() {
+	// -run may pick some commands; the promise is about all of them.
+	if all := ran == len(targets); all && total < 50 && !t.Failed() {
 		t.Errorf("only %d kills landed; the harness promises at least 50", total)
 	}
 }
