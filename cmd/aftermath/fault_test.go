@@ -311,19 +311,19 @@ func TestFaultInjection(t *testing.T) {
 		{name: "ingest-export-first-load", kills: 5, base: exportEmpty, args: func(dir string) []string {
 			return dbArgs(dir, "ingest", "export", fd.export, "--all-channels")
 		}},
-		{name: "ingest-export-batches", kills: 6, base: exportOver, args: func(dir string) []string {
+		{name: "ingest-export-batches", kills: 5, base: exportOver, args: func(dir string) []string {
 			return dbArgs(dir, "ingest", "export", fd.export, "--all-channels")
 		}},
-		{name: "ingest-slack", kills: 10, base: slackBase, env: []string{"SLACK_TOKEN=" + canaryToken}, args: func(dir string) []string {
+		{name: "ingest-slack", kills: 8, base: slackBase, env: []string{"SLACK_TOKEN=" + canaryToken}, args: func(dir string) []string {
 			return dbArgs(dir, "ingest", "slack", "--api-url", url)
 		}},
-		{name: "transform", kills: 10, base: transformBase, args: func(dir string) []string {
+		{name: "transform", kills: 9, base: transformBase, args: func(dir string) []string {
 			return dbArgs(dir, "transform")
 		}},
-		{name: "report", kills: 10, base: reportBase, args: func(dir string) []string {
+		{name: "report", kills: 15, base: reportBase, args: func(dir string) []string {
 			return dbArgs(dir, "report", "--week", "2026-W47", "--out", filepath.Join(dir, "reports"))
 		}},
-		{name: "run", kills: 10, base: runBase, args: func(dir string) []string {
+		{name: "run", kills: 8, base: runBase, args: func(dir string) []string {
 			return dbArgs(dir, "run")
 		}},
 	}
