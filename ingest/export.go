@@ -43,6 +43,10 @@ type ExportOptions struct {
 	// Progress, if set, is told how many bytes of the selected day files
 	// are stored, after each batch (for a progress bar).
 	Progress func(done, total int64)
+	// Committed, if set, is told after each transaction commits, and at
+	// the milestones of the one-statement first load (a test hook: see
+	// docs/faults.md).
+	Committed func(what string)
 }
 
 // exportSource lists an export's files and makes them readable as local
@@ -374,12 +378,16 @@ func (e *exportRun) users(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if storageFailed(err) {
+				return fmt.Errorf("store %s: %w", e.top(name), err)
+			}
 			e.skip(ctx, "file", e.top(name), e.describeErr(err, local, e.top(name)))
 			e.Counts.FilesSkipped++
 			continue
 		}
 		e.Counts.FilesRead++
 		e.Counts.Users += n
+		committed(e.opts.Committed, "export: users "+name)
 	}
 	if !e.layout.top["users.json"] && !e.layout.top["org_users.json"] {
 		e.skip(ctx, "file", "users.json", "missing from the export: messages are kept, but authors have no names")
@@ -446,11 +454,15 @@ func (e *exportRun) channels(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if storageFailed(err) {
+				return fmt.Errorf("store %s: %w", e.top(name), err)
+			}
 			e.skip(ctx, "file", e.top(name), e.describeErr(err, local, e.top(name)))
 			e.Counts.FilesSkipped++
 			continue
 		}
 		e.Counts.FilesRead++
+		committed(e.opts.Committed, "export: channels "+name)
 	}
 	e.Counts.ChannelsSelected = len(e.selected)
 	// Slack names are unique in a workspace; a name listed for two IDs
@@ -644,6 +656,7 @@ func (e *exportRun) firstLoad(ctx context.Context, work []chanFiles) (done bool,
 			paths, ids); err != nil {
 			return err
 		}
+		committed(e.opts.Committed, "export: first load begin")
 		a := e.mergeArgs()
 		res, err := tx.ExecContext(ctx, step("first_load_messages", sourceFiles4), append(a.list(), paths)...)
 		if err != nil {
@@ -652,6 +665,7 @@ func (e *exportRun) firstLoad(ctx context.Context, work []chanFiles) (done bool,
 		if inserted, err = res.RowsAffected(); err != nil {
 			return err
 		}
+		committed(e.opts.Committed, "export: first load messages written")
 		if inserted != objects {
 			return fmt.Errorf("%w: %d of %d objects are storable messages", errNotClean, inserted, objects)
 		}
@@ -670,6 +684,7 @@ func (e *exportRun) firstLoad(ctx context.Context, work []chanFiles) (done bool,
 		// finds and names each. A failing warehouse fails there too.
 		return fallBack("not clean", "err", err)
 	}
+	committed(e.opts.Committed, "export: first load commit")
 	e.log.Debug("first load", "files", len(paths), "messages", inserted, "scan", scanned.Round(time.Millisecond),
 		"store", (time.Since(start) - scanned).Round(time.Millisecond))
 	e.Counts.FilesRead += len(paths)
@@ -794,6 +809,9 @@ func (e *exportRun) loadBatch(ctx context.Context, names, ids []string) error {
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
+	if storageFailed(err) {
+		return fmt.Errorf("store %d day files (%s …): %w", len(rels), rels[0], err)
+	}
 	if len(paths) == 1 {
 		e.skip(ctx, "file", rels[0], e.describeErr(err, paths[0], rels[0]))
 		e.Counts.FilesSkipped++
@@ -804,6 +822,9 @@ func (e *exportRun) loadBatch(ctx context.Context, names, ids []string) error {
 		if err := e.storeFiles(ctx, paths[i:i+1], chans[i:i+1], rels[i:i+1]); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if storageFailed(err) {
+				return fmt.Errorf("store %s: %w", rels[i], err)
 			}
 			e.skip(ctx, "file", rels[i], e.describeErr(err, paths[i], rels[i]))
 			e.Counts.FilesSkipped++
@@ -866,6 +887,7 @@ func (e *exportRun) storeFiles(ctx context.Context, paths, chans, rels []string)
 	if err != nil {
 		return err
 	}
+	committed(e.opts.Committed, fmt.Sprintf("export: stored %d files", len(paths)))
 	e.log.Debug("stored files", "files", len(paths), "messages", res.read, "stage", staged.Round(time.Millisecond),
 		"merge", merged.Round(time.Millisecond), "commit", (time.Since(start) - staged - merged).Round(time.Millisecond))
 	e.Counts.FilesRead += len(paths)

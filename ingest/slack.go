@@ -262,7 +262,7 @@ func (s *slackRun) fetchAll(ctx context.Context, work []*slackChannel) {
 					s.Counts.ChannelsDone++
 					s.mu.Unlock()
 				case ctx.Err() != nil:
-				case errors.Is(err, ErrAuth):
+				case errors.Is(err, ErrAuth), storageFailed(err):
 					s.stop(err)
 				default:
 					s.w.skip("channel", c.label(), s.channelReason(err))

@@ -336,6 +336,9 @@ func (c *slackClient) do(ctx context.Context, method string, args url.Values) (*
 		}
 		return nil, &apiError{Method: method, Code: env.Error, Needed: env.Needed, Provided: env.Provided, Detail: env.ResponseMetadata.Messages}
 	}
+	if f := missingList(method, &env); f != "" {
+		return nil, transientError{fmt.Errorf("%s: ok:true without %q: an incomplete answer, not the end of the list", method, f)}
+	}
 	return &env, nil
 }
 

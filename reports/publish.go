@@ -22,7 +22,10 @@ func mapsKeys(m map[string][]byte) func(func(string) bool) { return maps.Keys(m)
 // same way (write a temporary file, rename). A failed or killed run leaves
 // the previous week's folder and index as they were; the next run removes
 // what the killed one left half-written.
-func publish(out string, r *Report, files map[string][]byte) (string, error) {
+func publish(out string, r *Report, files map[string][]byte, committed func(string)) (string, error) {
+	if committed == nil {
+		committed = func(string) {}
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", fmt.Errorf("report output %s: %w", out, err)
 	}
@@ -40,10 +43,11 @@ func publish(out string, r *Report, files map[string][]byte) (string, error) {
 		return "", fmt.Errorf("report output %s: %w", out, err)
 	}
 	defer os.RemoveAll(tmp)
-	for name, b := range files {
-		if err := writeSync(filepath.Join(tmp, name), b); err != nil {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if err := writeSync(filepath.Join(tmp, name), files[name]); err != nil {
 			return "", err
 		}
+		committed("report: wrote " + name)
 	}
 	// Files of formats not asked for this time stay as they were.
 	if prev, err := os.ReadDir(final); err == nil {
@@ -79,12 +83,14 @@ func publish(out string, r *Report, files map[string][]byte) (string, error) {
 		}
 		return "", fmt.Errorf("report output: %w", err)
 	}
+	committed("report: renamed " + r.Week)
 	if old != "" {
 		os.RemoveAll(old)
 	}
 	if err := writeIndex(out, r.Title); err != nil {
 		return final, err
 	}
+	committed("report: index")
 	return final, nil
 }
 

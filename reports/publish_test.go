@@ -13,12 +13,12 @@ import (
 func TestPublishFailureKeepsPreviousFiles(t *testing.T) {
 	out := t.TempDir()
 	r := &Report{Week: "2026-W47", Title: "T"}
-	if _, err := publish(out, r, map[string][]byte{"report.html": []byte("old"), "report.md": []byte("old md")}); err != nil {
+	if _, err := publish(out, r, map[string][]byte{"report.html": []byte("old"), "report.md": []byte("old md")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	index, _ := os.ReadFile(filepath.Join(out, "index.html"))
 	// A file name that cannot be created fails the write half-way.
-	_, err := publish(out, r, map[string][]byte{"report.html": []byte("new"), "no/such/dir/x": []byte("boom")})
+	_, err := publish(out, r, map[string][]byte{"report.html": []byte("new"), "no/such/dir/x": []byte("boom")}, nil)
 	if err == nil {
 		t.Fatal("publish with an unwritable file succeeded")
 	}
@@ -38,7 +38,7 @@ func TestPublishFailureKeepsPreviousFiles(t *testing.T) {
 		}
 	}
 	// A later run of one format replaces that file and keeps the others.
-	if _, err := publish(out, r, map[string][]byte{"report.html": []byte("new")}); err != nil {
+	if _, err := publish(out, r, map[string][]byte{"report.html": []byte("new")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(out, "2026-W47", "report.html")); string(b) != "new" {
@@ -57,7 +57,7 @@ func TestPublishFailureKeepsPreviousFiles(t *testing.T) {
 func TestPublishSweepsKilledRunLeftovers(t *testing.T) {
 	out := t.TempDir()
 	r := &Report{Week: "2026-W48", Title: "T"}
-	if _, err := publish(out, &Report{Week: "2026-W47", Title: "T"}, map[string][]byte{"report.html": []byte("w47")}); err != nil {
+	if _, err := publish(out, &Report{Week: "2026-W47", Title: "T"}, map[string][]byte{"report.html": []byte("w47")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// What a killed run leaves: W47 moved aside mid-swap, a half-written W48.
@@ -71,7 +71,7 @@ func TestPublishSweepsKilledRunLeftovers(t *testing.T) {
 	os.WriteFile(filepath.Join(half, "report.html"), []byte("half"), 0o644)
 	os.WriteFile(filepath.Join(out, ".index.html.tmp"), []byte("<ul>"), 0o644)
 
-	if _, err := publish(out, r, map[string][]byte{"report.html": []byte("w48")}); err != nil {
+	if _, err := publish(out, r, map[string][]byte{"report.html": []byte("w48")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(out)

@@ -41,6 +41,11 @@ type Options struct {
 	Resamples     int
 	Confidence    float64
 	WorkingHours  string
+
+	// Committed, if set, is told after each step of publishing the files
+	// (each file written, the week's folder swapped in, the index) (a test
+	// hook: see docs/faults.md).
+	Committed func(what string)
 }
 
 // OptionsFrom fills the statistical settings from the configuration.
@@ -109,7 +114,7 @@ func Run(ctx context.Context, db *sql.DB, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := publish(opts.Out, r, files)
+	dir, err := publish(opts.Out, r, files, opts.Committed)
 	if err != nil {
 		return nil, err
 	}

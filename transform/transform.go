@@ -23,6 +23,10 @@ type Options struct {
 	// Progress, if set, is told how many of the messages to read have been
 	// read, after each slice (for a progress bar).
 	Progress func(done, total int64)
+	// Committed, if set, is told at the milestones of the one transaction
+	// that replaces the derived tables: "begin", each table written,
+	// "commit" (a test hook: see docs/faults.md).
+	Committed func(what string)
 }
 
 // Summary is what a transform found.
@@ -69,6 +73,7 @@ func Run(ctx context.Context, db *warehouse.DB, cfg *config.Config, opts Options
 	b := newBuild(cls, newAssembler(cfg, startedAt), chans, startedAt)
 	b.patterns = cfg.Channels.Compiled()
 	b.progress = opts.Progress
+	b.committed = opts.Committed
 	if err := b.readUnits(ctx, conn, opts.MessagesPerQuery); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ var messagesSQL string
 
 // build accumulates incidents while messages stream by.
 type build struct {
+	committed    func(what string) // Options.Committed
 	cls          *classifier
 	asm          *assembler
 	channels     map[string]*channelInfo

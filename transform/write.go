@@ -40,6 +40,7 @@ func write(ctx context.Context, conn *sql.Conn, b *build, cfg *config.Config, st
 			return 0, fmt.Errorf("clear %s: %w", t, err)
 		}
 	}
+	b.milestone("transform: begin")
 	names, err := userNames(ctx, conn)
 	if err != nil {
 		return 0, err
@@ -63,6 +64,7 @@ func write(ctx context.Context, conn *sql.Conn, b *build, cfg *config.Config, st
 			if err := appendRows(c, t.table, t.rows); err != nil {
 				return fmt.Errorf("write %s: %w", t.table, err)
 			}
+			b.milestone("transform: wrote " + t.table)
 		}
 		return nil
 	})
@@ -89,7 +91,15 @@ func write(ctx context.Context, conn *sql.Conn, b *build, cfg *config.Config, st
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, fmt.Errorf("commit derived tables: %w", err)
 	}
+	b.milestone("transform: commit")
 	return runID, nil
+}
+
+// milestone tells Options.Committed, if set, that the write reached what.
+func (b *build) milestone(what string) {
+	if b.committed != nil {
+		b.committed(what)
+	}
 }
 
 // configHash is the SHA-256 of the effective configuration as YAML.

@@ -52,6 +52,9 @@ type deps struct {
 	logFormat  string
 	verbose    bool
 	log        *slog.Logger
+	// committed is every writing stage's Committed hook: nil unless the
+	// fault-injection harness passes a pipe ($AFTERMATH_COMMIT_FD).
+	committed func(what string)
 }
 
 // config loads the configuration named by --config or $AFTERMATH_CONFIG.
@@ -254,5 +257,7 @@ func (d *deps) setup(cmd *cobra.Command) error {
 		return usagef("--log-format must be text or json, not %q", d.logFormat)
 	}
 	d.log = newLogger(d, d.stderr)
-	return nil
+	var err error
+	d.committed, err = commitHook(d.getenv)
+	return err
 }

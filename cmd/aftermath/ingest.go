@@ -118,6 +118,7 @@ func ingestExport(ctx context.Context, d *deps, db *warehouse.DB, cfg *config.Co
 		Now:        d.now,
 		Log:        bar.logger(d),
 		Progress:   progress,
+		Committed:  d.committed,
 	})
 	bar.finish()
 	if res != nil {

@@ -72,7 +72,7 @@ func runReport(ctx context.Context, d *deps, opts *reportOptions) error {
 	}
 	ro := reports.OptionsFrom(cfg)
 	ro.Week, ro.From, ro.To, ro.Out = opts.week, opts.from, opts.to, opts.out
-	ro.Now, ro.Log = d.now, d.log
+	ro.Now, ro.Log, ro.Committed = d.now, d.log, d.committed
 	for _, f := range strings.Split(opts.formats, ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			ro.Formats = append(ro.Formats, f)

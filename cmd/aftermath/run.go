@@ -83,6 +83,9 @@ func runRun(ctx context.Context, d *deps, opts *runOptions) error {
 	code := exitCode(res.Err)
 	rctx := context.WithoutCancel(ctx)
 	runID, recErr := nightly.Record(rctx, w.db.DB, res, code)
+	if recErr == nil && d.committed != nil {
+		d.committed("run: recorded")
+	}
 	lastSuccess, lsErr := nightly.LastSuccess(rctx, w.db.DB)
 	runErr := w.close(errors.Join(res.Err, recErr, lsErr))
 	if runErr != nil && code == exitOK {

@@ -16,7 +16,7 @@ func reportStep(d *deps, w *writer, cfg *config.Config) nightly.Step {
 	return nightly.Step{Name: "report", Needs: []string{"transform"}, Disabled: !cfg.Run.Report,
 		Run: func(ctx context.Context) (nightly.Counts, error) {
 			ro := reports.OptionsFrom(cfg)
-			ro.Out, ro.Now, ro.Log = cfg.Path(cfg.Publish.Reports), d.now, d.log
+			ro.Out, ro.Now, ro.Log, ro.Committed = cfg.Path(cfg.Publish.Reports), d.now, d.log, d.committed
 			dest := cfg.Publish.Reports
 			if config.IsObjectURL(dest) {
 				// Written locally beside the warehouse, then uploaded.

@@ -132,6 +132,7 @@ func slackOptions(d *deps, cfg *config.Config, opts *ingestSlackOptions) (ingest
 		Now:            d.now,
 		Rand:           rand.New(rand.NewPCG(uint64(d.now().UnixNano()), 0x5eed)),
 		Log:            d.log,
+		Committed:      d.committed,
 	}, nil
 }
 

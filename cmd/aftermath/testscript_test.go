@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -28,7 +29,10 @@ import (
 //	                     pretend "aftermath run"
 //	releaselock FILE     let it go
 //	genbad KIND OUT      generate a big or binary bad input (see genbad)
-//	slackfake DIR        serve the export in DIR as a fake Slack Web API;
+//	slackfake DIR [KIND:METHOD:CHANNEL:AFTER ...]
+//	                     serve the export in DIR as a fake Slack Web API,
+//	                     with the faults given (slackfake.FaultKind names,
+//	                     e.g. ok_empty:conversations.history:C0INC1:2);
 //	                     sets $SLACK_URL and $SLACK_TOKEN for the script
 func scriptParams(dir string) testscript.Params {
 	var mu sync.Mutex
@@ -102,12 +106,18 @@ func scriptParams(dir string) testscript.Params {
 				ts.Check(genbad(args[0], ts.MkAbs(args[1]), ts.Getenv("FIXTURE")))
 			},
 			"slackfake": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) != 1 {
-					ts.Fatalf("usage: slackfake DIR")
+				if len(args) < 1 {
+					ts.Fatalf("usage: slackfake DIR [KIND:METHOD:CHANNEL:AFTER ...]")
 				}
 				ws, err := slackfake.LoadExport(ts.MkAbs(args[0]))
 				ts.Check(err)
-				srv := slackfake.New(ws, slackfake.WithCanaryToken(canaryToken))
+				opts := []slackfake.Option{slackfake.WithCanaryToken(canaryToken)}
+				for _, a := range args[1:] {
+					f, err := parseScriptFault(a)
+					ts.Check(err)
+					opts = append(opts, slackfake.WithFault(f))
+				}
+				srv := slackfake.New(ws, opts...)
 				url, stop, err := srv.Start("127.0.0.1:0")
 				ts.Check(err)
 				ts.Defer(stop)
@@ -116,4 +126,23 @@ func scriptParams(dir string) testscript.Params {
 			},
 		},
 	}
+}
+
+// parseScriptFault reads a slackfake script fault: KIND:METHOD:CHANNEL:AFTER,
+// KIND a slackfake.FaultKind's name, METHOD and CHANNEL empty for any.
+func parseScriptFault(s string) (slackfake.Fault, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 4 {
+		return slackfake.Fault{}, fmt.Errorf("fault %q: want KIND:METHOD:CHANNEL:AFTER", s)
+	}
+	after, err := strconv.Atoi(parts[3])
+	if err != nil {
+		return slackfake.Fault{}, fmt.Errorf("fault %q: AFTER: %v", s, err)
+	}
+	for k := slackfake.FaultKind(1); k.String() != "unknown"; k++ {
+		if k.String() == parts[0] {
+			return slackfake.Fault{Kind: k, Method: parts[1], Channel: parts[2], After: after}, nil
+		}
+	}
+	return slackfake.Fault{}, fmt.Errorf("fault %q: unknown kind %q", s, parts[0])
 }

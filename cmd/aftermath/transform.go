@@ -48,7 +48,7 @@ func transformDB(ctx context.Context, d *deps, db *warehouse.DB, cfg *config.Con
 	if bar != nil {
 		progress = func(done, total int64) { bar.set(done, total, "") }
 	}
-	sum, err := transform.Run(ctx, db, cfg, transform.Options{Now: d.now, Log: bar.logger(d), Progress: progress})
+	sum, err := transform.Run(ctx, db, cfg, transform.Options{Now: d.now, Log: bar.logger(d), Progress: progress, Committed: d.committed})
 	bar.finish()
 	if err != nil {
 		return nil, err

@@ -83,6 +83,7 @@ func (w *writer) publish(ctx context.Context) (snapshot.Result, error) {
 		Keep:        w.cfg.Publish.Keep,
 		Now:         w.d.now,
 		MemoryLimit: w.cfg.MemoryLimit,
+		Committed:   w.d.committed,
 		Privacy: snapshot.Privacy{
 			RedactText:        w.cfg.Privacy.RedactText,
 			Drop:              w.cfg.Privacy.RedactMode == "drop",

@@ -52,6 +52,16 @@ type Options struct {
 	// publishMemoryLimit. Empty: the limit DuckDB reports before the copy,
 	// which it prints rounded.
 	MemoryLimit string
+	// Committed, if set, is told after each step of publishing: the copy
+	// written, renamed into place, recorded in the history (a test hook:
+	// see docs/faults.md).
+	Committed func(what string)
+}
+
+func (o Options) committed(what string) {
+	if o.Committed != nil {
+		o.Committed(what)
+	}
 }
 
 // Result describes a published snapshot.
@@ -77,6 +87,9 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
+	if err := removeKilledCopies(dest); err != nil {
+		return res, fmt.Errorf("publish %s: %w", dest, err)
+	}
 	tmp := filepath.Join(dir, fmt.Sprintf(".%s.tmp-%d-%d", filepath.Base(dest), os.Getpid(), time.Now().UnixNano()))
 	defer func() {
 		if err != nil {
@@ -98,12 +111,14 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 	if _, err := os.Stat(tmp + ".wal"); err == nil {
 		return res, fmt.Errorf("publish %s: the copy left a write-ahead log; refusing to publish it", dest)
 	}
+	opts.committed("snapshot: copied")
 	if err := os.Rename(tmp, dest); err != nil {
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
 	if err := syncDir(dir); err != nil {
 		return res, fmt.Errorf("publish %s: %w", dest, err)
 	}
+	opts.committed("snapshot: renamed")
 	res.Path = dest
 	if fi, err := os.Stat(dest); err == nil {
 		res.Bytes = fi.Size()
@@ -113,11 +128,40 @@ func Publish(ctx context.Context, db *sql.DB, dest string, opts Options) (res Re
 		return res, err
 	}
 	res.Entry = entry
+	opts.committed("snapshot: recorded")
 	if err := prune(dest, max(opts.Keep, 1)); err != nil {
 		return res, err
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// removeKilledCopies removes the temporary copies (and their logs) that a
+// publish to dest killed before its rename left beside it. The caller holds
+// the warehouse's writer lock, so no other publish to dest is running.
+func removeKilledCopies(dest string) error {
+	dead, err := filepath.Glob(filepath.Join(filepath.Dir(dest), "."+globEscape(filepath.Base(dest))+".tmp-*"))
+	if err != nil {
+		return err
+	}
+	for _, p := range dead {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove the copy a killed publish left: %w", err)
+		}
+	}
+	return nil
+}
+
+// globEscape quotes the pattern characters of a file name.
+func globEscape(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // copyInto writes the connection's database into a new file at path.

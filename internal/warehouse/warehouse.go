@@ -26,6 +26,11 @@ import (
 // ErrLocked reports that another process holds the database file.
 var ErrLocked = errors.New("database is locked by another process")
 
+// ErrWALDamaged reports that DuckDB refused to open a database because its
+// write-ahead log cannot be replayed (a checksum fails: the file was
+// damaged after it was written). docs/faults.md has the recovery.
+var ErrWALDamaged = errors.New("the write-ahead log is damaged")
+
 // ErrTooNew reports a database written by a newer aftermath.
 var ErrTooNew = errors.New("database schema is newer than this aftermath")
 
@@ -154,6 +159,11 @@ func openError(path string, err error) error {
 			holder = "process " + m[1]
 		}
 		return fmt.Errorf("open %s: %w (held by %s)", path, ErrLocked, holder)
+	}
+	if strings.Contains(msg, "Failure while replaying WAL file") {
+		wal := path + ".wal"
+		return fmt.Errorf("open %s: %w: DuckDB cannot replay %s (%v). To recover, move the log aside and rerun: mv %s %s.damaged; the warehouse then opens as of its last checkpoint, and the next ingest refetches from Slack or the export what the log held (see docs/faults.md)",
+			path, ErrWALDamaged, wal, err, wal, wal)
 	}
 	return fmt.Errorf("open %s: %w", path, err)
 }

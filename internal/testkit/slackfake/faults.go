@@ -32,6 +32,12 @@ const (
 	// FaultMissingScope answers missing_scope with the method's needed
 	// scope and the token's others as provided.
 	FaultMissingScope
+	// FaultHTMLPage answers HTTP 200 with an HTML page instead of JSON, as
+	// a captive portal or a misrouted proxy does.
+	FaultHTMLPage
+	// FaultOKEmpty answers HTTP 200 with {"ok":true} and nothing else: no
+	// messages, members or channels, no has_more, no cursor.
+	FaultOKEmpty
 )
 
 func (k FaultKind) String() string {
@@ -50,6 +56,10 @@ func (k FaultKind) String() string {
 		return "channel_not_found"
 	case FaultMissingScope:
 		return "missing_scope"
+	case FaultHTMLPage:
+		return "html_page"
+	case FaultOKEmpty:
+		return "ok_empty"
 	}
 	return "unknown"
 }
@@ -209,6 +219,18 @@ func (s *Server) applyFault(w http.ResponseWriter, q *request, f *Fault) (rep *r
 		s.mu.Unlock()
 		rep := missingScope(needed, provided)
 		return &rep, true
+	case FaultHTMLPage:
+		return &reply{
+			status: http.StatusOK,
+			header: http.Header{"Content-Type": {"text/html; charset=utf-8"}},
+			body:   []byte("<!DOCTYPE html><html><head><title>Sign in</title></head><body><form>Sign in to continue</form></body></html>\n"),
+		}, true
+	case FaultOKEmpty:
+		return &reply{
+			status: http.StatusOK,
+			header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+			body:   []byte(`{"ok":true}`),
+		}, true
 	}
 	return nil, false
 }
