@@ -23,7 +23,7 @@ screenshot: build ## refresh docs/report.png: a report of a fixed sample workspa
 	@scripts/screenshot.sh $(BIN) docs/report.png
 
 test: ## run the whole test suite
-	go test -count=1 $(PKGS)
+	go test -count=1 -timeout 20m $(PKGS)
 
 accuracy: ## replay ../shared/corpus/status-updates.csv through ingest+transform; table per provider and field (skips without it)
 	AFTERMATH_ACCURACY=1 AFTERMATH_CORPUS=$(abspath ../shared/corpus/status-updates.csv) go test -count=1 -run 'TestAccuracyOnStatusPages|TestAccuracyAgainstGroundTruth' -v ./transform
