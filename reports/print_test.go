@@ -84,14 +84,15 @@ func printPDF(t *testing.T, bin string, page []byte, p paper) []byte {
 	return b
 }
 
-// pdfText is poppler's word layout of a PDF (pdftotext -bbox-layout).
+// pdfText is poppler's word layout of a PDF (pdftotext -bbox-layout):
+// each page's size and its lines, top to bottom, of words with their boxes
+// in points from the top left corner.
 type pdfText struct {
-	Pages []pdfPage `xml:"body>doc>page"`
+	Pages []pdfPage
 }
 
 type pdfPage struct {
-	W     float64 `xml:"width,attr"`
-	H     float64 `xml:"height,attr"`
+	W, H  float64
 	Lines []pdfLine
 }
 
@@ -155,12 +156,13 @@ func layout(t *testing.T, bin string, pdf []byte) pdfText {
 }
 
 var (
-	mediaBox  = regexp.MustCompile(`/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]`)
-	blockTag  = regexp.MustCompile(`(?is)<(style|title|desc)\b[^>]*>.*?</(style|title|desc)>`)
-	inlineTag = regexp.MustCompile(`(?i)</?(a|b|span|code)\b[^>]*>`)
-	anyTag    = regexp.MustCompile(`<[^>]*>`)
-	groupTag  = regexp.MustCompile(`(?s)<tr>.*?</tr>|<figure>.*?</figure>|<div class="card">.*?</div></div>|<li>.*?</li>`)
-	headTag   = regexp.MustCompile(`(?s)<(h[123]|dt)>(.*?)</(?:h[123]|dt)>`)
+	mediaBox   = regexp.MustCompile(`/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]`)
+	blockTag   = regexp.MustCompile(`(?is)<(style|title|desc)\b[^>]*>.*?</(style|title|desc)>`)
+	inlineTag  = regexp.MustCompile(`(?i)</?(a|b|span|code)\b[^>]*>`)
+	anyTag     = regexp.MustCompile(`<[^>]*>`)
+	groupTag   = regexp.MustCompile(`(?s)<tr>.*?</tr>|<figure>.*?</figure>|<div class="card">.*?</div></div>|<li>.*?</li>`)
+	lastHeader = regexp.MustCompile(`<th[^>]*>([^<]*)</th></tr>`)
+	headTag    = regexp.MustCompile(`(?s)<(h[123]|dt)>(.*?)</(?:h[123]|dt)>`)
 )
 
 // visibleWords is the words a reader sees in an HTML fragment: the text
@@ -174,8 +176,8 @@ func visibleWords(fragment string) []string {
 	return strings.Fields(strings.ToLower(html.UnescapeString(s)))
 }
 
-// inPieces reports whether word is in have, or is a run of two or more
-// pieces that each are.
+// inPieces reports whether word is in have, or is a run of pieces that
+// each are.
 func inPieces(word string, have map[string]bool) bool {
 	// ok[i]: word[:i] is a run of words in have.
 	ok := make([]bool, len(word)+1)
@@ -190,7 +192,8 @@ func inPieces(word string, have map[string]bool) bool {
 
 // printProblems lists what is wrong with a print of page on paper p: pdf is
 // the PDF's bytes and doc poppler's reading of it. It returns no problem
-// for a good print; the test proves on a broken page that it finds some.
+// for a good print; TestReportPrints proves on a broken print that it
+// finds some.
 func printProblems(pdf []byte, doc pdfText, page string, p paper) []string {
 	var probs []string
 	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
@@ -258,11 +261,47 @@ func printProblems(pdf []byte, doc pdfText, page string, p paper) []string {
 		add("%d words of the page are not in the PDF (clipped or lost): %.300q", len(missing), missing)
 	}
 
+	// Whole, in order, on one page: every heading, and the last column's
+	// header of every table (the first thing a too-wide table loses at
+	// the right edge).
+	pageText := make([]string, len(doc.Pages))
+	for pi, pg := range doc.Pages {
+		var ls []string
+		for _, l := range pg.Lines {
+			ls = append(ls, strings.ToLower(l.text()))
+		}
+		pageText[pi] = " " + strings.Join(ls, " ") + " "
+	}
+	printed := func(words []string) bool {
+		for _, t := range pageText {
+			if strings.Contains(t, " "+strings.Join(words, " ")+" ") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, m := range headTag.FindAllStringSubmatch(body, -1) {
+		if ws := visibleWords(m[2]); m[1] != "dt" && !printed(ws) {
+			add("%s %q is not printed whole on one page", m[1], strings.Join(ws, " "))
+		}
+	}
+	tables := 0
+	for _, m := range lastHeader.FindAllStringSubmatch(body, -1) {
+		tables++
+		if ws := visibleWords(m[1]); !printed(ws) {
+			add("the last column header %q of a table is not printed whole (cut at the right edge?)", strings.Join(ws, " "))
+		}
+	}
+	if tables < strings.Count(body, "<table>") {
+		add("found the last column header of %d of %d tables", tables, strings.Count(body, "<table>"))
+	}
+
 	// No table row, chart with its caption, headline card or list item
 	// split across pages: one page holds every word of the group (whole or
 	// in the pieces a line break cut it into) that the PDF has.
+	all := groupTag.FindAllString(body, -1)
 	groups, figures, tall, tallDone := 0, 0, 0, 0
-	for _, g := range groupTag.FindAllString(body, -1) {
+	for _, g := range all {
 		if strings.Contains(g, "<br>") {
 			tall++ // a row of two or more lines: one a break could split
 		}
@@ -312,8 +351,8 @@ func printProblems(pdf []byte, doc pdfText, page string, p paper) []string {
 			add("split across pages (no page holds all its words): %.300q", split)
 		}
 	}
-	if want := strings.Count(body, "<figure>"); figures != want || tallDone != tall || tall == 0 || groups < 40 {
-		add("only %d groups (%d of %d figures, %d of %d multi-line rows) had two words to place; the split check is blind", groups, figures, want, tallDone, tall)
+	if want := strings.Count(body, "<figure>"); figures != want || tallDone != tall || tall == 0 || groups*10 < len(all)*9 {
+		add("only %d of %d groups (%d of %d figures, %d of %d multi-line rows) had two words to place; the split check is blind", groups, len(all), figures, want, tallDone, tall)
 	}
 
 	// No heading (nor a definition's term) alone at the foot of a page,
@@ -333,8 +372,10 @@ func printProblems(pdf []byte, doc pdfText, page string, p paper) []string {
 // Chromium on A4 and on Letter and reads the PDF back with poppler: a whole
 // PDF of 2 to printMaxPages pages of the paper asked for; every word the page
 // shows is printed, inside the margins, at full size (not shrunk to fit);
-// no table row, chart (with its caption), headline card or list item is
-// split across pages; no heading is left alone at the foot of a page.
+// every heading and every table's last column header is printed whole; no
+// table row, chart (with its caption), headline card or list item is
+// split across pages; no heading is left alone at the foot of a page. A
+// canary print, broken on purpose, must fail those checks.
 func TestReportPrints(t *testing.T) {
 	bin, text := chromium(t), pdftotext(t)
 	res, _ := runReport(t, "2026-W47")
@@ -350,4 +391,18 @@ func TestReportPrints(t *testing.T) {
 			}
 		})
 	}
+
+	// The checks must see a broken print: a canary page whose incidents
+	// table is too wide and clipped, and whose figures lose their captions
+	// to the next page.
+	t.Run("canary", func(t *testing.T) {
+		broken := bytes.Replace(page, []byte("</style>"), []byte("@media print{#incidents table{width:1200px}.scroll{overflow:hidden!important}figure{break-inside:auto}figcaption{break-before:page}}</style>"), 1)
+		pdf := printPDF(t, bin, broken, papers[0])
+		got := strings.Join(printProblems(pdf, layout(t, text, pdf), string(broken), papers[0]), "\n")
+		for _, want := range []string{"not in the PDF (clipped or lost)", `the last column header "timeline (each links to its message)"`, "split across pages"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("the print checks missed a broken print: no %q in\n%s", want, got)
+			}
+		}
+	})
 }
