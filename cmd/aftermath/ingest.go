@@ -118,6 +118,8 @@ func ingestExport(ctx context.Context, d *deps, db *warehouse.DB, cfg *config.Co
 		Now:        d.now,
 		Log:        bar.logger(d),
 		Progress:   progress,
+		// Put back after the load, which runs with DuckDB's memory capped.
+		MemoryLimit: cfg.MemoryLimit,
 	})
 	bar.finish()
 	if res != nil {
