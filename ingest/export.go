@@ -375,13 +375,14 @@ func (e *exportRun) ingest(ctx context.Context) (err error) {
 
 // exportMemoryLimit caps DuckDB's memory while an export's messages load.
 // With the configured 1GB the first load of 1M messages peaked at
-// 1,039-1,240 MiB, and it grows with the export: the buffer pool fills
+// 906-1,240 MiB by shape, and grew with the export: the buffer pool fills
 // with the table being written, and DuckDB's JSON reader and allocator
-// hold some 300-350 MiB outside the pool on top. Capped, the pool evicts
-// the written blocks (they are already on disk) and the peak stays under
-// 1 GiB at every size (docs/benchmarks.md). Never raised: a smaller
-// configured limit is kept.
-const exportMemoryLimit = 512 << 20
+// hold 300-550 MiB outside the pool on top (the more, the bigger the
+// messages). Capped, the pool evicts the written blocks and the peak
+// stays under 1 GiB; 512 MiB was not enough for 1M messages with Block
+// Kit payloads (1,004-1,055 MiB). Measured in docs/benchmarks.md. Never
+// raised: a smaller configured limit is kept.
+const exportMemoryLimit = 384 << 20
 
 // capMemory lowers DuckDB's memory limit (a setting of the whole
 // database) to exportMemoryLimit, never raising it, and returns the

@@ -671,7 +671,7 @@ func TestIngestExportCancelled(t *testing.T) {
 // limit already below the cap is never raised.
 func TestExportCapsMemoryAndRestoresIt(t *testing.T) {
 	for _, tc := range []struct{ configured, during string }{
-		{"1GB", "512.0 MiB"},
+		{"1GB", "384.0 MiB"},
 		{"256MB", "244.1 MiB"},
 	} {
 		t.Run(tc.configured, func(t *testing.T) {
