@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,6 +124,46 @@ func TestBoundedCopy(t *testing.T) {
 	}
 }
 
+// decodedDepth is how deep a JSON value nests, by encoding/json's decoder:
+// the oracle the scanner is checked against.
+func decodedDepth(t *testing.T, raw string) int {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	depth, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return deepest
+		}
+		if err != nil {
+			t.Fatalf("decode %q: %v", raw, err)
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+			deepest = max(deepest, depth)
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+	}
+}
+
+// messageProblem (Web API items) and the file scan are one scanner: they
+// agree on every bound, and a message over a bound is named.
+func TestMessageProblem(t *testing.T) {
+	b := Bounds{Depth: 3, MessageBytes: 40}
+	for _, tc := range []struct{ in, want string }{
+		{`{"a":[1,[2]]}`, ""},
+		{`{"a":[[[1]]]}`, "nested deeper than ingest.max_json_depth (3)"},
+		{`{"s":"[[[[[[\"]]"}`, ""},
+		{`{"t":"` + strings.Repeat("a", 40) + `"}`, "larger than ingest.max_message_kb (0 KiB)"},
+		{`{"cut": [`, ""}, // not JSON: DuckDB names it
+	} {
+		if got := messageProblem([]byte(tc.in), b); got != tc.want {
+			t.Errorf("messageProblem(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 // FuzzScanElements: on any valid JSON array, the scan finds every element,
 // each a valid JSON value, and its depth bound agrees with a decoder's.
 func FuzzScanElements(f *testing.F) {
@@ -147,8 +188,11 @@ func FuzzScanElements(f *testing.F) {
 			if !json.Valid([]byte(raw)) {
 				t.Fatalf("element %d of %q = %q, not valid JSON", i, in, raw)
 			}
-			if deep := messageProblem([]byte(raw), b) != ""; deep != (e.problem != "") {
-				t.Fatalf("element %d of %q: scan says %q, messageProblem disagrees", i, in, e.problem)
+			if deep := decodedDepth(t, raw) > b.Depth; deep != (e.problem != "") {
+				t.Fatalf("element %d of %q: scan says %q, a decoder finds depth %d", i, in, e.problem, decodedDepth(t, raw))
+			}
+			if got := messageProblem([]byte(raw), b); got != e.problem {
+				t.Fatalf("element %d of %q: messageProblem = %q; the file scan says %q", i, in, got, e.problem)
 			}
 		}
 	})

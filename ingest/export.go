@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,11 @@ type ExportOptions struct {
 	// the milestones of the one-statement first load (a test hook: see
 	// docs/faults.md).
 	Committed func(what string)
+	// MemoryLimit is the writer's own DuckDB memory limit as configured
+	// (e.g. "1GB"), put back after the messages load, which runs capped at
+	// exportMemoryLimit. Empty: the limit as DuckDB prints it before the
+	// load ("953.6 MiB"), which it reads back up to 0.1 MiB lower.
+	MemoryLimit string
 }
 
 // exportSource lists an export's files and makes them readable as local
@@ -352,14 +358,81 @@ func (e *exportRun) removeScratch() {
 
 func (e *exportRun) top(name string) string { return e.layout.prefix + name }
 
-func (e *exportRun) ingest(ctx context.Context) error {
+func (e *exportRun) ingest(ctx context.Context) (err error) {
 	if err := e.users(ctx); err != nil {
 		return err
 	}
 	if err := e.channels(ctx); err != nil {
 		return err
 	}
+	restore, err := capMemory(ctx, e.conn, e.opts.MemoryLimit)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if rerr := restore(); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
 	return e.messages(ctx)
+}
+
+// exportMemoryLimit caps DuckDB's memory while an export's messages load.
+// With the configured 1GB the first load of 1M messages peaked at
+// 906-1,240 MiB by shape, and grew with the export: the buffer pool fills
+// with the table being written, and DuckDB's JSON reader and allocator
+// hold 300-550 MiB outside the pool on top (the more, the bigger the
+// messages). Capped, the pool evicts the written blocks and the peak
+// stays under 1 GiB; 512 MiB was not enough for 1M messages with Block
+// Kit payloads (1,004-1,055 MiB). Measured in docs/benchmarks.md. Never
+// raised: a smaller configured limit is kept.
+const exportMemoryLimit = 384 << 20
+
+// capMemory lowers DuckDB's memory limit (a setting of the whole
+// database) to exportMemoryLimit, never raising it, and returns the
+// function that puts the previous limit back: configured, else as DuckDB
+// printed it.
+func capMemory(ctx context.Context, conn *sql.Conn, configured string) (restore func() error, err error) {
+	var prev string
+	if err := conn.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&prev); err != nil {
+		return nil, fmt.Errorf("read memory_limit: %w", err)
+	}
+	if n, ok := parseSize(prev); ok && n <= exportMemoryLimit {
+		return func() error { return nil }, nil
+	}
+	if configured != "" {
+		prev = configured
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dB'", exportMemoryLimit)); err != nil {
+		return nil, fmt.Errorf("cap memory_limit for the load: %w", err)
+	}
+	return func() error {
+		// Also after a cancelled run; the setting is the database's, so
+		// any working connection restores it.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SET memory_limit = '"+strings.ReplaceAll(prev, "'", "")+"'"); err != nil {
+			return fmt.Errorf("restore memory_limit %s: %w", prev, err)
+		}
+		return nil
+	}, nil
+}
+
+// parseSize reads a size as DuckDB prints memory_limit ("953.6 MiB",
+// "1.8 GiB", "0 bytes").
+func parseSize(s string) (int64, bool) {
+	num, unit, ok := strings.Cut(strings.TrimSpace(s), " ")
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, false
+	}
+	mult := map[string]float64{"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
+		"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}[unit]
+	if mult == 0 {
+		return 0, false
+	}
+	return int64(f * mult), true
 }
 
 // users stores users.json (and org_users.json on Enterprise Grid) in full.

@@ -22,6 +22,7 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
+	"github.com/aftermath-dev/aftermath/queries/migrations"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -661,5 +662,49 @@ func TestIngestExportCancelled(t *testing.T) {
 	}
 	if n := warehouse.Rows(t, db.DB, `SELECT count(*) FROM messages`)[0]; n != "25" {
 		t.Errorf("after the rerun %s messages; want 25", n)
+	}
+}
+
+// An export's messages load with DuckDB's memory capped (the peak RSS of a
+// 1M-message first load was over 1 GiB and grew with the export,
+// docs/benchmarks.md), and the writer's own limit is back afterwards; a
+// limit already below the cap is never raised.
+func TestExportCapsMemoryAndRestoresIt(t *testing.T) {
+	for _, tc := range []struct{ configured, during string }{
+		{"1GB", "384.0 MiB"},
+		{"256MB", "244.1 MiB"},
+	} {
+		t.Run(tc.configured, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{Migrations: migrations.FS, MemoryLimit: tc.configured})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			limit := func() string {
+				var s string
+				if err := db.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&s); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			before := limit()
+			var during []string
+			_, err = IngestExport(ctx, db, ExportOptions{
+				Path: fixture, Selection: defaultSelection(t), BatchBytes: 1 << 20, TempDir: t.TempDir(),
+				Now: func() time.Time { return testNow }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Progress:    func(done, total int64) { during = append(during, limit()) },
+				MemoryLimit: tc.configured,
+			})
+			if err != nil && !errors.Is(err, ErrPartial) {
+				t.Fatal(err)
+			}
+			if len(during) == 0 || during[0] != tc.during {
+				t.Errorf("memory_limit while messages load = %q; want %q", during, tc.during)
+			}
+			if after := limit(); after != before {
+				t.Errorf("memory_limit after the ingest = %q; want the writer's %q back", after, before)
+			}
+		})
 	}
 }

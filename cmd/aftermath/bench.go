@@ -120,7 +120,7 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 		return dir, samplegen.WriteConfig(dir)
 	}
 	messages := func(db string) string {
-		_, out, err := bench.Run(ctx, env, self, "--db", db, "query", "--format", "csv", "SELECT count(*) FROM messages")
+		_, out, err := bench.Run(ctx, env, self, "--db", db, "query", "--live", "--format", "csv", "SELECT count(*) FROM messages")
 		if err != nil {
 			return "?"
 		}
@@ -161,7 +161,7 @@ func runDevBench(ctx context.Context, d *deps, opts *devBenchOptions) error {
 				for _, p := range []string{db, db + ".wal", rdb, rdb + ".wal"} {
 					os.Remove(p)
 				}
-				s, _, err := bench.Run(ctx, env, self, "--db", db, "ingest", "export", export, "--all-channels")
+				s, _, err := bench.Run(ctx, env, self, "--db", db, "ingest", "export", export, "--all-channels", "--no-publish")
 				if err != nil {
 					return err
 				}

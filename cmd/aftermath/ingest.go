@@ -119,6 +119,8 @@ func ingestExport(ctx context.Context, d *deps, db *warehouse.DB, cfg *config.Co
 		Log:        bar.logger(d),
 		Progress:   progress,
 		Committed:  d.committed,
+		// Put back after the load, which runs with DuckDB's memory capped.
+		MemoryLimit: cfg.MemoryLimit,
 	})
 	bar.finish()
 	if res != nil {
