@@ -59,7 +59,7 @@ type SlackOptions struct {
 	// unlimited, a missing page size leaves Slack's default.
 	RatePerMinute  map[string]int
 	PageSize       map[string]int
-	MaxRetries     int           // per request (default 8)
+	MaxRetries     int           // per request: 0 the default 8, negative none
 	MaxBackoff     time.Duration // default 2m
 	RequestTimeout time.Duration // default 60s
 	// Workers is how many channels are fetched at once (default 4);
@@ -357,8 +357,11 @@ func (o SlackOptions) withDefaults() SlackOptions {
 	if o.TokenSource == "" {
 		o.TokenSource = "$SLACK_TOKEN"
 	}
-	if o.MaxRetries == 0 {
+	switch {
+	case o.MaxRetries == 0:
 		o.MaxRetries = 8
+	case o.MaxRetries < 0:
+		o.MaxRetries = 0 // none
 	}
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = 2 * time.Minute

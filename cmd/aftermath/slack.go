@@ -125,7 +125,7 @@ func slackOptions(d *deps, cfg *config.Config, opts *ingestSlackOptions) (ingest
 		Full:           opts.full,
 		RatePerMinute:  cfg.Slack.RatePerMinute,
 		PageSize:       cfg.Slack.PageSize,
-		MaxRetries:     cfg.Slack.MaxRetries,
+		MaxRetries:     slackRetries(cfg.Slack.MaxRetries),
 		MaxBackoff:     cfg.Slack.MaxBackoff.D(),
 		RequestTimeout: cfg.Slack.RequestTimeout.D(),
 		HTTPClient:     d.httpClient,
@@ -238,4 +238,13 @@ func printSlackSummary(w io.Writer, res *ingest.SlackResult) {
 		}
 		fmt.Fprintf(w, "  skipped %s %s: %s\n", s.Kind, s.Item, s.Reason)
 	}
+}
+
+// slackRetries maps slack.max_retries to ingest's option, where 0 means
+// the default: a configured 0 means no retries.
+func slackRetries(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
