@@ -60,7 +60,7 @@ func TestPrefilterFoldOffenders(t *testing.T) {
 	for _, c := range []struct{ pattern, text string }{
 		{`(?i)status\b`, "ſtatus"},
 		{`(?i)\bstatus\b`, "STATUS"},
-		{`(?i)\bbac`+"k", "bac\u212A"},
+		{`(?i)\bbac` + "k", "bac\u212A"},
 		{`(?i)straße`, "STRAßE"},
 		{`Résolu`, "RÉSOLU Résolu"},
 		{`✅ done`, "✅ done"},

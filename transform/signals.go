@@ -104,6 +104,19 @@ func newClassifier(cfg *config.Config) (*classifier, error) {
 	return c, nil
 }
 
+// workers returns n classifiers that share c's rules, each with its own
+// scratch, for n goroutines (c is the first).
+func (c *classifier) workers(n int) []*classifier {
+	out := []*classifier{c}
+	for range max(n, 1) - 1 {
+		w := *c
+		w.pre.seen = make([]uint32, len(c.pre.seen))
+		w.pre.stamp = 0
+		out = append(out, &w)
+	}
+	return out
+}
+
 func lower(list []string) []string {
 	out := make([]string, len(list))
 	for i, s := range list {
@@ -191,6 +204,11 @@ func (c *classifier) classify(m *message) []signal {
 			continue
 		}
 		if r.unless != nil && c.pre.all(r.words.unless) && r.unless.MatchString(m.content) {
+			continue
+		}
+		// Most texts that reach the regexp do not match: find that out
+		// without tracking submatches first.
+		if !r.pattern.MatchString(m.content) {
 			continue
 		}
 		// The first match whose sentence is not vetoed: a hedge or a
