@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -378,6 +379,66 @@ type words struct {
 	keywords []int32 // nil: no keyword filter
 	pattern  [][]int32
 	unless   [][]int32
+	// branches, when the pattern is an alternation, are its alternatives
+	// compiled alone with the sets each requires: the pattern matches a
+	// text if and only if one of them does, and most texts that pass the
+	// pattern's filter pass the filters of few alternatives.
+	branches []branch
+}
+
+type branch struct {
+	re      *regexp.Regexp
+	pattern [][]int32
+}
+
+// matches reports whether the pattern of w (whose full regexp is re)
+// matches text, running only the alternatives the message can match.
+func (p *prefilter) matches(w *words, re *regexp.Regexp, text string) bool {
+	if w.branches == nil || p.unsafe {
+		return re.MatchString(text)
+	}
+	for i := range w.branches {
+		b := &w.branches[i]
+		if p.all(b.pattern) && b.re.MatchString(text) {
+			return true
+		}
+	}
+	return false
+}
+
+// alternatives splits a top-level alternation (inside capturing groups)
+// into regexps of its own, or returns nil. An alternative is used only if
+// its printed form compiles to the very program it is inside the pattern
+// (groups aside), so the split cannot change what matches.
+func (p *prefilter) alternatives(d *literalDeriver, re *syntax.Regexp) []branch {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	if re.Op != syntax.OpAlternate {
+		return nil
+	}
+	var out []branch
+	filtered := false
+	for _, sub := range re.Sub {
+		// Groups change nothing about whether a text matches.
+		bare := withoutCaptures(sub)
+		src := bare.String()
+		back, err := syntax.Parse(src, syntax.Perl)
+		if prog := program(bare); err != nil || prog == "" || program(back) != prog {
+			return nil
+		}
+		bre, err := regexp.Compile(src)
+		if err != nil {
+			return nil
+		}
+		b := branch{re: bre, pattern: p.derived(d, sub)}
+		filtered = filtered || len(b.pattern) > 0
+		out = append(out, b)
+	}
+	if !filtered {
+		return nil
+	}
+	return out
 }
 
 func (p *prefilter) ids(set []string) []int32 {
@@ -468,6 +529,7 @@ func (p *prefilter) words(d *literalDeriver, keywords []string, pattern, unless 
 		return w, err
 	}
 	w.pattern = p.derived(d, re)
+	w.branches = p.alternatives(d, re)
 	if unless != "" {
 		if re, err = syntax.Parse(unless, syntax.Perl); err != nil {
 			return w, err
@@ -475,4 +537,30 @@ func (p *prefilter) words(d *literalDeriver, keywords []string, pattern, unless 
 		w.unless = p.derived(d, re)
 	}
 	return w, nil
+}
+
+// withoutCaptures returns a copy of re with its capturing groups replaced
+// by what they hold.
+func withoutCaptures(re *syntax.Regexp) *syntax.Regexp {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	c := *re
+	c.Sub = make([]*syntax.Regexp, len(re.Sub))
+	for i, sub := range re.Sub {
+		c.Sub[i] = withoutCaptures(sub)
+	}
+	c.Sub0 = [1]*syntax.Regexp{}
+	c.Rune = slices.Clone(re.Rune)
+	c.Rune0 = [2]rune{}
+	return &c
+}
+
+// program is the text of the program re compiles to, or "" if it does not.
+func program(re *syntax.Regexp) string {
+	p, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return ""
+	}
+	return p.String()
 }

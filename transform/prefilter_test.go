@@ -95,7 +95,8 @@ func TestFoldedLowercase(t *testing.T) {
 }
 
 // checkPrefilterKeepsMatches fails when a default recogniser's pattern or
-// unless pattern matches text that its prefilter would skip.
+// unless pattern matches text that its prefilter would skip, or when its
+// alternatives run alone disagree with the whole pattern.
 func checkPrefilterKeepsMatches(t *testing.T, cls *classifier, text string) {
 	m := &message{content: normalise(text)}
 	m.lower = strings.ToLower(m.content)
@@ -103,6 +104,9 @@ func checkPrefilterKeepsMatches(t *testing.T, cls *classifier, text string) {
 	for _, r := range cls.rules {
 		if r.pattern.MatchString(m.content) && !cls.pre.all(r.words.pattern) {
 			t.Errorf("%s matches %q but its prefilter skips it", r.name, m.content)
+		}
+		if got, want := cls.pre.matches(&r.words, r.pattern, m.content), r.pattern.MatchString(m.content); got != want {
+			t.Errorf("%s: alternative by alternative, match of %q = %v; the whole pattern says %v", r.name, m.content, got, want)
 		}
 		if r.unless != nil && r.unless.MatchString(m.content) && !cls.pre.all(r.words.unless) {
 			t.Errorf("%s's unless matches %q but its prefilter skips it", r.name, m.content)
@@ -166,4 +170,27 @@ func FuzzPrefilter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		checkPrefilterKeepsMatches(t, cls, text)
 	})
+}
+
+// TestAlternativesSplit: a recogniser's top-level alternatives run alone
+// only when each compiles to what it is inside the pattern.
+func TestAlternativesSplit(t *testing.T) {
+	for _, c := range []struct {
+		pattern string
+		want    int
+	}{
+		{`(?i)(\bback to normal\b|(is|are) (fully )?restored|^fixed[.!]?$)`, 3},
+		{`(?i)\b(all clear|resolved)\b`, 0}, // one alternation inside a concatenation
+		{`(?i)(\d+|.*)`, 0},                 // no alternative with a filter
+	} {
+		var p prefilter
+		var d literalDeriver
+		w, err := p.words(&d, nil, c.pattern, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w.branches) != c.want {
+			t.Errorf("%s: %d alternatives; want %d", c.pattern, len(w.branches), c.want)
+		}
+	}
 }

@@ -207,8 +207,8 @@ func (c *classifier) classify(m *message) []signal {
 			continue
 		}
 		// Most texts that reach the regexp do not match: find that out
-		// without tracking submatches first.
-		if !r.pattern.MatchString(m.content) {
+		// without tracking submatches first, alternative by alternative.
+		if !c.pre.matches(&r.words, r.pattern, m.content) {
 			continue
 		}
 		// The first match whose sentence is not vetoed: a hedge or a

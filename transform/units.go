@@ -456,24 +456,47 @@ func (b *build) standing(ch *channelInfo, msgs []*message) string {
 	ownEvidence := false
 	for _, m := range msgs {
 		mentions := false
-		for _, mm := range channelMentions.FindAllStringSubmatch(m.content, -1) {
-			if id := mm[1]; id != ch.id {
-				if c := b.channels[id]; c != nil && !c.shared || mm[2] != "" && b.isIncidentName(mm[2]) {
-					others["#"+id], mentions = true, true
+		// Both patterns need their literal ("<#", "inc-"): most messages
+		// hold neither and skip the regexps.
+		if !strings.Contains(m.lower, "<#") {
+			if strings.Contains(m.lower, "inc-") {
+				mentions = b.refsOthers(ch, m.lower, others)
+			}
+		} else {
+			for _, mm := range channelMentions.FindAllStringSubmatch(m.content, -1) {
+				if id := mm[1]; id != ch.id {
+					if c := b.channels[id]; c != nil && !c.shared || mm[2] != "" && b.isIncidentName(mm[2]) {
+						others["#"+id], mentions = true, true
+					}
 				}
 			}
-		}
-		for _, ref := range incidentRef.FindAllStringSubmatch(channelMentions.ReplaceAllString(m.lower, ""), -1) {
-			id := "inc-" + ref[1]
-			if !strings.Contains(strings.ToLower(ch.name), id) {
-				others[id], mentions = true, true
-			}
+			mentions = b.refsOthers(ch, channelMentions.ReplaceAllString(m.lower, ""), others) || mentions
 		}
 		// A message about another incident is not evidence of this one.
 		if !mentions && hasLifecycle(m.signals) {
 			ownEvidence = true
 		}
 	}
+	return standingWhy(msgs, others, ownEvidence)
+}
+
+// refsOthers notes in others the incidents (inc-N) text refers to other
+// than ch's own, and reports whether there was one.
+func (b *build) refsOthers(ch *channelInfo, text string, others map[string]bool) bool {
+	mentions := false
+	for _, ref := range incidentRef.FindAllStringSubmatch(text, -1) {
+		id := "inc-" + ref[1]
+		if !strings.Contains(strings.ToLower(ch.name), id) {
+			others[id], mentions = true, true
+		}
+	}
+	return mentions
+}
+
+// standingWhy says why a channel is a standing one, from the other
+// incidents its messages refer to and whether it shows a lifecycle of its
+// own, or "".
+func standingWhy(msgs []*message, others map[string]bool, ownEvidence bool) string {
 	switch {
 	case len(others) >= 3:
 		return fmt.Sprintf("it links to %d other incidents", len(others))
