@@ -1,7 +1,8 @@
 // Stage 1, units: which channels and threads can hold an incident, and
 // their messages read from the warehouse a bounded slice at a time. Each
-// message is classified (stage 2, signals.go) as it streams by, and each
-// unit, once read, is assembled into its incident (stage 3, timelines.go).
+// slice's messages are classified (stage 2, signals.go) on every CPU while
+// the next slice is read, and each unit is then assembled into its
+// incident (stage 3, timelines.go), in order.
 package transform
 
 import (
@@ -91,8 +92,10 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 	}
 
 	// The reader owns conn until it returns: wait for it before leaving.
+	// Unbuffered: memory holds the slice being assembled and the one
+	// being read, no more.
 	ctx, cancel := context.WithCancel(ctx)
-	read := make(chan readSlice, 1)
+	read := make(chan readSlice)
 	done := make(chan struct{})
 	defer func() {
 		cancel()
