@@ -109,6 +109,44 @@ func BenchmarkClassify(b *testing.B) {
 	perMessage(b, len(msgs))
 }
 
+// benchChatter is what most of an incident channel says: people talking
+// about the problem in words no recogniser reads, or reads only after its
+// keywords and the words its pattern requires (prefilter.go).
+var benchChatter = []string{
+	"can someone share the dashboard link again?",
+	"I think the errors come from the new config, the timeouts look different from yesterday",
+	"from what I can see the queue is still growing, between the two workers it's about 3k behind",
+	"the pods restarted twice in the last hour, should we bump the memory limit?",
+	"<@U0A1B2C4> do you have access to the billing logs? I can't see anything older than 2 days",
+	"latency p99 went from 300ms to 1.2s around the time of the deploy",
+	"here are the numbers from the load balancer, nothing unusual on the edge",
+	"ok so it's not the network, the packets are fine",
+	"I'll ping the vendor and see if they have anything on their side",
+	"looks like the cache hit ratio dropped, available memory is fine though",
+	"should be easy to reproduce in staging, give me 10 minutes",
+	"we saw the same pattern last month with the search cluster",
+}
+
+// BenchmarkClassifyChatter runs every default recogniser over
+// benchChatter: one op is all of it.
+func BenchmarkClassifyChatter(b *testing.B) {
+	cls := benchClassifier(b)
+	msgs := make([]*message, len(benchChatter))
+	for i, text := range benchChatter {
+		m := &message{ts: "1795186800.000100", at: time.Date(2026, 11, 20, 14, i, 0, 0, time.UTC), class: human, author: "bench"}
+		m.content = normalise(text)
+		m.lower = strings.ToLower(m.content)
+		msgs[i] = m
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, m := range msgs {
+			m.signals = cls.classify(m)
+		}
+	}
+	perMessage(b, len(msgs))
+}
+
 // BenchmarkNormalise prepares the mix's texts for matching (entities,
 // mrkdwn markers, emoji codes, lowercase), as readBatch does per message.
 func BenchmarkNormalise(b *testing.B) {

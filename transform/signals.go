@@ -47,10 +47,13 @@ type rule struct {
 	unlessSentence *regexp.Regexp
 	within         time.Duration
 	slash          bool // the pattern reads slash commands
+	words          words
 }
 
-// classifier runs the recognisers over messages.
+// classifier runs the recognisers over messages. It keeps the scratch of
+// the message it classifies: one goroutine at a time.
 type classifier struct {
+	pre          prefilter
 	rules        []rule
 	alertBots    []string
 	incidentBots []string
@@ -64,6 +67,7 @@ func newClassifier(cfg *config.Config) (*classifier, error) {
 		alertBots:    lower(cfg.Incidents.AlertBots),
 		incidentBots: lower(cfg.Incidents.IncidentBots),
 	}
+	var d literalDeriver
 	for _, r := range cfg.Recognisers {
 		if !r.On() {
 			continue
@@ -84,8 +88,12 @@ func newClassifier(cfg *config.Config) (*classifier, error) {
 			}
 		}
 		cr.slash = strings.Contains(r.Pattern, "^/")
+		if cr.words, err = c.pre.words(&d, r.Keywords, r.Pattern, r.Unless); err != nil {
+			return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
+		}
 		c.rules = append(c.rules, cr)
 	}
+	c.pre.build(&d)
 	for i, p := range cfg.Incidents.OtherTimes {
 		re, err := regexp.Compile(p)
 		if err != nil {
@@ -94,6 +102,19 @@ func newClassifier(cfg *config.Config) (*classifier, error) {
 		c.otherTimes = append(c.otherTimes, re)
 	}
 	return c, nil
+}
+
+// workers returns n classifiers that share c's rules, each with its own
+// scratch, for n goroutines (c is the first).
+func (c *classifier) workers(n int) []*classifier {
+	out := []*classifier{c}
+	for range max(n, 1) - 1 {
+		w := *c
+		w.pre.seen = make([]uint32, len(c.pre.seen))
+		w.pre.stamp = 0
+		out = append(out, &w)
+	}
+	return out
 }
 
 func lower(list []string) []string {
@@ -171,24 +192,23 @@ var statusKinds = []string{"acknowledged", "investigating", "mitigated", "resolv
 // classify returns the signals in m, in rule order.
 func (c *classifier) classify(m *message) []signal {
 	var out []signal
+	c.pre.scan(m.content, m.lower)
 	for i := range c.rules {
 		r := &c.rules[i]
 		if !r.reads(m.class, m.subtype) {
 			continue
 		}
-		if len(r.keywords) > 0 {
-			hit := false
-			for _, k := range r.keywords {
-				if strings.Contains(m.lower, k) {
-					hit = true
-					break
-				}
-			}
-			if !hit {
-				continue
-			}
+		// The keywords, then the words the pattern cannot match without
+		// (prefilter.go): most messages stop here.
+		if r.words.keywords != nil && !c.pre.any(r.words.keywords) || !c.pre.all(r.words.pattern) {
+			continue
 		}
-		if r.unless != nil && r.unless.MatchString(m.content) {
+		if r.unless != nil && c.pre.all(r.words.unless) && r.unless.MatchString(m.content) {
+			continue
+		}
+		// Most texts that reach the regexp do not match: find that out
+		// without tracking submatches first, alternative by alternative.
+		if !c.pre.matches(&r.words, r.pattern, m.content) {
 			continue
 		}
 		// The first match whose sentence is not vetoed: a hedge or a

@@ -1,7 +1,8 @@
 // Stage 1, units: which channels and threads can hold an incident, and
 // their messages read from the warehouse a bounded slice at a time. Each
-// message is classified (stage 2, signals.go) as it streams by, and each
-// unit, once read, is assembled into its incident (stage 3, timelines.go).
+// slice's messages are classified (stage 2, signals.go) on every CPU while
+// the next slice is read, and each unit is then assembled into its
+// incident (stage 3, timelines.go), in order.
 package transform
 
 import (
@@ -11,8 +12,11 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/config"
@@ -55,7 +59,8 @@ func newBuild(cls *classifier, asm *assembler, chans []*channelInfo, asOf time.T
 
 // readUnits reads every unit: the incident channels in batches of whole
 // channels, then each shared channel in slices of whole threads, at most
-// perQuery messages at a time.
+// perQuery messages at a time. One goroutine reads the next slice while
+// the current one is classified (on every CPU) and assembled, in order.
 func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) error {
 	var own, shared []*channelInfo
 	for _, c := range b.order {
@@ -69,29 +74,76 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 	if err != nil {
 		return err
 	}
+	var parts []slice
+	for _, batch := range batches {
+		parts = append(parts, slice{ids: batch})
+	}
+	for _, c := range shared {
+		threads, err := threadSlices(ctx, conn, c.id, perQuery)
+		if err != nil {
+			return err
+		}
+		for _, sl := range threads {
+			parts = append(parts, slice{ids: []string{c.id}, shared: true, from: sl[0], to: sl[1]})
+		}
+	}
 	report, err := b.progressReporter(ctx, conn)
 	if err != nil {
 		return err
 	}
-	for _, batch := range batches {
-		if err := b.readBatch(ctx, conn, batch, false, nil, nil); err != nil {
-			return err
+
+	// The reader owns conn until it returns: wait for it before leaving.
+	// Unbuffered: memory holds the slice being assembled and the one
+	// being read, no more.
+	ctx, cancel := context.WithCancel(ctx)
+	read := make(chan readSlice)
+	done := make(chan struct{})
+	defer func() {
+		cancel()
+		<-done
+	}()
+	go func() {
+		defer close(done)
+		defer close(read)
+		for _, p := range parts {
+			msgs, err := b.readSlice(ctx, conn, p)
+			select {
+			case read <- readSlice{msgs, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
+	}()
+	classifiers := b.cls.workers(runtime.GOMAXPROCS(0))
+	for _, p := range parts {
+		r, ok := <-read
+		if !ok {
+			return ctx.Err()
+		}
+		if r.err != nil {
+			return r.err
+		}
+		classifyAll(classifiers, r.msgs)
+		b.assembleSlice(p.shared, r.msgs)
 		report()
 	}
-	for _, c := range shared {
-		slices, err := threadSlices(ctx, conn, c.id, perQuery)
-		if err != nil {
-			return err
-		}
-		for _, sl := range slices {
-			if err := b.readBatch(ctx, conn, []string{c.id}, true, sl[0], sl[1]); err != nil {
-				return err
-			}
-			report()
-		}
-	}
 	return nil
+}
+
+// slice is one query's worth of messages: some channels, or one shared
+// channel's threads from one thread key to another.
+type slice struct {
+	ids      []string
+	shared   bool
+	from, to any
+}
+
+type readSlice struct {
+	msgs []*message
+	err  error
 }
 
 // progressReporter counts the messages readUnits will read and returns
@@ -235,34 +287,19 @@ func threadSlices(ctx context.Context, conn *sql.Conn, channelID string, max int
 	return out, rows.Err()
 }
 
-// readBatch streams the messages of some channels and assembles their
-// incidents one channel at a time, or for shared channels one thread at a
-// time, so memory holds a channel or a thread, not a shared channel's
-// whole history.
-func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string, shared bool, from, to any) error {
+// readSlice reads the messages of a slice, in the order assembleSlice
+// takes them, ready to classify.
+func (b *build) readSlice(ctx context.Context, conn *sql.Conn, p slice) ([]*message, error) {
 	order := byChannel
-	if shared {
+	if p.shared {
 		order = byThread
 	}
-	rows, err := conn.QueryContext(ctx, strings.TrimSpace(messagesSQL)+order, ids, from, to)
+	rows, err := conn.QueryContext(ctx, strings.TrimSpace(messagesSQL)+order, p.ids, p.from, p.to)
 	if err != nil {
-		return fmt.Errorf("read messages: %w", err)
+		return nil, fmt.Errorf("read messages: %w", err)
 	}
 	defer rows.Close()
-	var cur string
 	var msgs []*message
-	flush := func() {
-		if len(msgs) == 0 {
-			return
-		}
-		ch := b.channels[msgs[0].channelID]
-		if shared {
-			b.thread(ch, msgs)
-		} else {
-			b.channel(ch, msgs)
-		}
-		msgs = nil
-	}
 	for rows.Next() {
 		m := &message{}
 		var thread, user sql.NullString
@@ -271,7 +308,7 @@ func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string, sha
 		var isBot bool
 		var content sql.NullString
 		if err := rows.Scan(&m.channelID, &m.ts, &thread, &posted, &edited, &user, &m.subtype, &m.author, &isBot, &content); err != nil {
-			return fmt.Errorf("read messages: %w", err)
+			return nil, fmt.Errorf("read messages: %w", err)
 		}
 		m.threadTS, m.userID = thread.String, user.String
 		m.at = time.UnixMicro(posted).UTC()
@@ -282,23 +319,72 @@ func (b *build) readBatch(ctx context.Context, conn *sql.Conn, ids []string, sha
 		m.lower = strings.ToLower(m.content)
 		m.isBot = isBot
 		m.class = b.cls.classOf(m.subtype, m.author, isBot)
-		m.signals = b.cls.classify(m)
-		b.messages++
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read messages: %w", err)
+	}
+	return msgs, nil
+}
+
+// classifyAll classifies msgs, each classifier on its own goroutine taking
+// the next block of messages; each message's signals are its own, so the
+// result does not depend on who classified it.
+func classifyAll(classifiers []*classifier, msgs []*message) {
+	const block = 256
+	if len(classifiers) == 1 || len(msgs) <= block {
+		for _, m := range msgs {
+			m.signals = classifiers[0].classify(m)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for _, c := range classifiers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(block)) - block
+				if i >= len(msgs) {
+					return
+				}
+				for _, m := range msgs[i:min(i+block, len(msgs))] {
+					m.signals = c.classify(m)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// assembleSlice assembles the incidents of a slice's messages one channel
+// at a time, or for shared channels one thread at a time.
+func (b *build) assembleSlice(shared bool, msgs []*message) {
+	b.messages += int64(len(msgs))
+	var cur string
+	first := 0
+	for i, m := range msgs {
 		key := m.channelID
 		if shared {
 			key += "\x00" + cmp.Or(m.threadTS, m.ts)
 		}
-		if key != cur {
-			flush()
-			cur = key
+		if key != cur && i > first {
+			b.unit(shared, msgs[first:i:i])
+			first = i
 		}
-		msgs = append(msgs, m)
+		cur = key
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read messages: %w", err)
+	if first < len(msgs) {
+		b.unit(shared, msgs[first:len(msgs):len(msgs)])
 	}
-	flush()
-	return nil
+}
+
+func (b *build) unit(shared bool, msgs []*message) {
+	ch := b.channels[msgs[0].channelID]
+	if shared {
+		b.thread(ch, msgs)
+	} else {
+		b.channel(ch, msgs)
+	}
 }
 
 // lifecycleKinds are the signals that show a unit holds an incident: a
@@ -374,24 +460,47 @@ func (b *build) standing(ch *channelInfo, msgs []*message) string {
 	ownEvidence := false
 	for _, m := range msgs {
 		mentions := false
-		for _, mm := range channelMentions.FindAllStringSubmatch(m.content, -1) {
-			if id := mm[1]; id != ch.id {
-				if c := b.channels[id]; c != nil && !c.shared || mm[2] != "" && b.isIncidentName(mm[2]) {
-					others["#"+id], mentions = true, true
+		// Both patterns need their literal ("<#", "inc-"): most messages
+		// hold neither and skip the regexps.
+		if !strings.Contains(m.lower, "<#") {
+			if strings.Contains(m.lower, "inc-") {
+				mentions = b.refsOthers(ch, m.lower, others)
+			}
+		} else {
+			for _, mm := range channelMentions.FindAllStringSubmatch(m.content, -1) {
+				if id := mm[1]; id != ch.id {
+					if c := b.channels[id]; c != nil && !c.shared || mm[2] != "" && b.isIncidentName(mm[2]) {
+						others["#"+id], mentions = true, true
+					}
 				}
 			}
-		}
-		for _, ref := range incidentRef.FindAllStringSubmatch(channelMentions.ReplaceAllString(m.lower, ""), -1) {
-			id := "inc-" + ref[1]
-			if !strings.Contains(strings.ToLower(ch.name), id) {
-				others[id], mentions = true, true
-			}
+			mentions = b.refsOthers(ch, channelMentions.ReplaceAllString(m.lower, ""), others) || mentions
 		}
 		// A message about another incident is not evidence of this one.
 		if !mentions && hasLifecycle(m.signals) {
 			ownEvidence = true
 		}
 	}
+	return standingWhy(msgs, others, ownEvidence)
+}
+
+// refsOthers notes in others the incidents (inc-N) text refers to other
+// than ch's own, and reports whether there was one.
+func (b *build) refsOthers(ch *channelInfo, text string, others map[string]bool) bool {
+	mentions := false
+	for _, ref := range incidentRef.FindAllStringSubmatch(text, -1) {
+		id := "inc-" + ref[1]
+		if !strings.Contains(strings.ToLower(ch.name), id) {
+			others[id], mentions = true, true
+		}
+	}
+	return mentions
+}
+
+// standingWhy says why a channel is a standing one, from the other
+// incidents its messages refer to and whether it shows a lifecycle of its
+// own, or "".
+func standingWhy(msgs []*message, others map[string]bool, ownEvidence bool) string {
 	switch {
 	case len(others) >= 3:
 		return fmt.Sprintf("it links to %d other incidents", len(others))
