@@ -164,14 +164,19 @@ func globEscape(name string) string {
 	return b.String()
 }
 
-// copyInto writes the connection's database into a new file at path.
 // publishMemoryLimit caps DuckDB's memory while it copies the warehouse
 // into the snapshot. COPY FROM DATABASE on top of the buffer cache a writing
 // command has just filled took a 1M-message warehouse to 1,442 MiB (publish
-// alone) and transform plus publish to 1,524 MiB, over SPEC §6's 1 GiB; with
-// this cap they peaked at 896 MiB, for a copy 1.4x slower (6.3 s instead of
-// 4.5 s). Measured 2026-12-06, docs/benchmarks.md.
-const publishMemoryLimit = "512MB"
+// alone) and transform plus publish to 1,524 MiB, over SPEC §6's 1 GiB. A
+// 512 MB cap brought those under 1 GiB but left the nightly run, whose
+// publish follows ingest, transform and report in one process, at
+// 1,090-1,220 MiB; with 256 MB the run peaked at 848-893 MiB and publish
+// alone at 574 MiB, for a copy as fast (6.3 s) and a run about 1 s slower.
+// Measured 2026-12-06/07 at 1.02M messages, docs/benchmarks.md.
+const (
+	publishMemoryLimit = "256MB"
+	publishMemoryBytes = 256 << 20
+)
 
 // capMemory lowers DuckDB's memory limit to publishMemoryLimit (never
 // raises it) and returns the function that puts the previous limit back.
@@ -180,7 +185,7 @@ func capMemory(ctx context.Context, conn *sql.Conn, configured string) (restore 
 	if err := conn.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&prev); err != nil {
 		return nil, fmt.Errorf("read memory_limit: %w", err)
 	}
-	if n, ok := parseSize(prev); ok && n <= 512<<20 {
+	if n, ok := parseSize(prev); ok && n <= publishMemoryBytes {
 		return func() error { return nil }, nil
 	}
 	if configured != "" {
@@ -216,6 +221,7 @@ func parseSize(s string) (int64, bool) {
 	return int64(f * mult), true
 }
 
+// copyInto writes the connection's database into a new file at path.
 func copyInto(ctx context.Context, conn *sql.Conn, path string, privacy Privacy, extra map[string]string, memoryLimit string, now time.Time) (err error) {
 	var live string
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&live); err != nil {

@@ -173,7 +173,7 @@ func TestPublishReplaceKeepsValuesOut(t *testing.T) {
 // own limit back afterwards; a limit already lower is left alone.
 func TestPublishCapsMemoryAndRestoresIt(t *testing.T) {
 	ctx := context.Background()
-	for _, limit := range []string{"2GB", "256MB"} {
+	for _, limit := range []string{"2GB", "128MB"} {
 		db := warehousetest.Open(t)
 		if _, err := db.Exec(`SET memory_limit = '` + limit + `'; CREATE TABLE t(x INT); INSERT INTO t VALUES (1)`); err != nil {
 			t.Fatal(err)
