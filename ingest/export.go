@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -365,7 +364,7 @@ func (e *exportRun) ingest(ctx context.Context) (err error) {
 	if err := e.channels(ctx); err != nil {
 		return err
 	}
-	restore, err := capMemory(ctx, e.conn, e.opts.MemoryLimit)
+	restore, err := warehouse.CapMemory(ctx, e.conn, exportMemoryLimit, e.opts.MemoryLimit)
 	if err != nil {
 		return err
 	}
@@ -387,53 +386,6 @@ func (e *exportRun) ingest(ctx context.Context) (err error) {
 // Kit payloads (1,004-1,055 MiB). Measured in docs/benchmarks.md. Never
 // raised: a smaller configured limit is kept.
 const exportMemoryLimit = 384 << 20
-
-// capMemory lowers DuckDB's memory limit (a setting of the whole
-// database) to exportMemoryLimit, never raising it, and returns the
-// function that puts the previous limit back: configured, else as DuckDB
-// printed it.
-func capMemory(ctx context.Context, conn *sql.Conn, configured string) (restore func() error, err error) {
-	var prev string
-	if err := conn.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&prev); err != nil {
-		return nil, fmt.Errorf("read memory_limit: %w", err)
-	}
-	if n, ok := parseSize(prev); ok && n <= exportMemoryLimit {
-		return func() error { return nil }, nil
-	}
-	if configured != "" {
-		prev = configured
-	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dB'", exportMemoryLimit)); err != nil {
-		return nil, fmt.Errorf("cap memory_limit for the load: %w", err)
-	}
-	return func() error {
-		// Also after a cancelled run; the setting is the database's, so
-		// any working connection restores it.
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SET memory_limit = '"+strings.ReplaceAll(prev, "'", "")+"'"); err != nil {
-			return fmt.Errorf("restore memory_limit %s: %w", prev, err)
-		}
-		return nil
-	}, nil
-}
-
-// parseSize reads a size as DuckDB prints memory_limit ("953.6 MiB",
-// "1.8 GiB", "0 bytes").
-func parseSize(s string) (int64, bool) {
-	num, unit, ok := strings.Cut(strings.TrimSpace(s), " ")
-	if !ok {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		return 0, false
-	}
-	mult := map[string]float64{"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
-		"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}[unit]
-	if mult == 0 {
-		return 0, false
-	}
-	return int64(f * mult), true
-}
 
 // users stores users.json (and org_users.json on Enterprise Grid) in full.
 func (e *exportRun) users(ctx context.Context) error {

@@ -25,9 +25,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aftermath-dev/aftermath/internal/warehouse"
 )
 
 // ErrNoSnapshot reports that there is no (earlier) snapshot to use.
@@ -173,53 +174,7 @@ func globEscape(name string) string {
 // 1,090-1,220 MiB; with 256 MB the run peaked at 848-893 MiB and publish
 // alone at 574 MiB, for a copy as fast (6.3 s) and a run about 1 s slower.
 // Measured 2026-12-06/07 at 1.02M messages, docs/benchmarks.md.
-const (
-	publishMemoryLimit = "256MB"
-	publishMemoryBytes = 256 << 20
-)
-
-// capMemory lowers DuckDB's memory limit to publishMemoryLimit (never
-// raises it) and returns the function that puts the previous limit back.
-func capMemory(ctx context.Context, conn *sql.Conn, configured string) (restore func() error, err error) {
-	var prev string
-	if err := conn.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&prev); err != nil {
-		return nil, fmt.Errorf("read memory_limit: %w", err)
-	}
-	if n, ok := parseSize(prev); ok && n <= publishMemoryBytes {
-		return func() error { return nil }, nil
-	}
-	if configured != "" {
-		prev = configured
-	}
-	if _, err := conn.ExecContext(ctx, "SET memory_limit = '"+publishMemoryLimit+"'"); err != nil {
-		return nil, fmt.Errorf("cap memory_limit for the copy: %w", err)
-	}
-	return func() error {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SET memory_limit = "+quoteLiteral(prev)); err != nil {
-			return fmt.Errorf("restore memory_limit %s: %w", prev, err)
-		}
-		return nil
-	}, nil
-}
-
-// parseSize reads a size as DuckDB prints memory_limit ("953.6 MiB",
-// "1.8 GiB", "512.0 KiB", "0 bytes").
-func parseSize(s string) (int64, bool) {
-	num, unit, ok := strings.Cut(strings.TrimSpace(s), " ")
-	if !ok {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		return 0, false
-	}
-	mult := map[string]float64{"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
-		"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}[unit]
-	if mult == 0 {
-		return 0, false
-	}
-	return int64(f * mult), true
-}
+const publishMemoryLimit = 256 << 20
 
 // copyInto writes the connection's database into a new file at path.
 func copyInto(ctx context.Context, conn *sql.Conn, path string, privacy Privacy, extra map[string]string, memoryLimit string, now time.Time) (err error) {
@@ -236,7 +191,7 @@ func copyInto(ctx context.Context, conn *sql.Conn, path string, privacy Privacy,
 			return err
 		}
 	}
-	restore, err := capMemory(ctx, conn, memoryLimit)
+	restore, err := warehouse.CapMemory(ctx, conn, publishMemoryLimit, memoryLimit)
 	if err != nil {
 		return err
 	}
