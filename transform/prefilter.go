@@ -135,17 +135,11 @@ func (d *literalDeriver) derive(re *syntax.Regexp) literalInfo {
 			return literalInfo{exact: union(sub.exact, emptyString)}
 		}
 		return literalInfo{}
-	case syntax.OpPlus:
-		sub := d.derive(re.Sub[0])
-		all := sub.all
-		if sub.exact != nil {
-			all = append(all, sub.exact)
-		}
-		return literalInfo{all: all}
-	case syntax.OpRepeat:
-		if re.Min == 0 {
+	case syntax.OpPlus, syntax.OpRepeat:
+		if re.Op == syntax.OpRepeat && re.Min == 0 {
 			return literalInfo{}
 		}
+		// At least once: whatever the sub-pattern needs, the match needs.
 		sub := d.derive(re.Sub[0])
 		all := sub.all
 		if sub.exact != nil {
