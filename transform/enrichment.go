@@ -37,6 +37,19 @@ func checkFixes(ctx context.Context, incs []*incident, cfg *config.Config, log *
 		delete(repos, k)
 	}
 	checker := newGitChecker(repos, order, cfg.Incidents.TestGlobs)
+	var fixes []*link
+	for _, inc := range incs {
+		for i := range inc.links {
+			if l := &inc.links[i]; l.isFix() && missing[l.repoURL] == "" {
+				fixes = append(fixes, l)
+			}
+		}
+	}
+	if len(repos) > 0 {
+		if err := checker.prefetch(ctx, fixes); err != nil {
+			return err
+		}
+	}
 	for _, inc := range incs {
 		for i := range inc.links {
 			l := &inc.links[i]
