@@ -59,14 +59,7 @@ func (g *gitChecker) check(ctx context.Context, l *link) error {
 	if !l.isFix() {
 		return nil
 	}
-	candidates := g.order
-	if l.kind != "sha" {
-		if _, ok := g.repos[l.repoURL]; !ok {
-			l.check = "no_clone"
-			return nil
-		}
-		candidates = []string{l.repoURL}
-	}
+	candidates := g.candidates(l)
 	if len(candidates) == 0 {
 		l.check = "no_clone"
 		return nil
@@ -115,15 +108,8 @@ func (g *gitChecker) prefetch(ctx context.Context, links []*link) error {
 		if (l.kind != "commit" && l.kind != "sha") || !hexRE.MatchString(l.ref) {
 			continue
 		}
-		candidates := g.order
-		if l.kind == "commit" {
-			if _, ok := g.repos[l.repoURL]; !ok {
-				continue
-			}
-			candidates = []string{l.repoURL}
-		}
-		for _, repo := range candidates {
-			k := resolveKey{repo, "commit", l.ref}
+		for _, repo := range g.candidates(l) {
+			k := cacheKey(repo, l)
 			if _, done := g.resolved[k]; done || seen[k] {
 				continue
 			}
@@ -159,17 +145,38 @@ func (g *gitChecker) prefetch(ctx context.Context, links []*link) error {
 			if f := strings.Fields(line); len(f) == 3 && f[1] == "commit" {
 				sha = f[0]
 			}
-			for _, kind := range []string{"commit", "sha"} {
-				g.resolved[resolveKey{repo, kind, rs[i]}] = [2]string{sha, ""}
-			}
+			g.resolved[resolveKey{repo, "commit", rs[i]}] = [2]string{sha, ""}
 		}
 	}
 	return nil
 }
 
+// candidates are the repositories a fix link may be in: any configured
+// one for a bare sha, else its own when it has a clone; none means
+// no_clone.
+func (g *gitChecker) candidates(l *link) []string {
+	if l.kind == "sha" {
+		return g.order
+	}
+	if _, ok := g.repos[l.repoURL]; !ok {
+		return nil
+	}
+	return []string{l.repoURL}
+}
+
+// cacheKey is a link's key in resolved: a bare sha resolves as a commit
+// link does, so the two share their answers.
+func cacheKey(repo string, l *link) resolveKey {
+	kind := l.kind
+	if kind == "sha" {
+		kind = "commit"
+	}
+	return resolveKey{repo, kind, l.ref}
+}
+
 // resolveOnce is resolve, run once per repository, kind and ref.
 func (g *gitChecker) resolveOnce(ctx context.Context, repo string, l *link) (sha, base string, err error) {
-	key := resolveKey{repo, l.kind, l.ref}
+	key := cacheKey(repo, l)
 	if r, ok := g.resolved[key]; ok {
 		return r[0], r[1], nil
 	}
