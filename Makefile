@@ -31,7 +31,7 @@ accuracy: ## replay ../shared/corpus/status-updates.csv through ingest+transform
 accuracy-ci: ## as make accuracy, but fails only below today's figures (the ratchet); logs every missed issue-8 floor
 	AFTERMATH_ACCURACY=1 AFTERMATH_ACCURACY_FLOORS=ratchet AFTERMATH_CORPUS=$(abspath ../shared/corpus/status-updates.csv) go test -count=1 -run 'TestAccuracyOnStatusPages|TestAccuracyAgainstGroundTruth' -v ./transform
 
-bench: build ## run the benchmarks and print the figures docs/benchmarks.md quotes
+bench: build ## run the benchmarks (hours) and write their figures into docs/benchmarks.md
 	@scripts/bench.sh $(BIN)
 
 bench-go: ## Go benchmarks of the hot paths (recognisers, signatures, links), benchstat format, into BENCHOUT (bin/bench-go.txt)

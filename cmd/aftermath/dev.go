@@ -18,7 +18,7 @@ func newDevCmd(d *deps) *cobra.Command {
 		Short:  "Developer tools: sample workspace generator and fake Slack Web API",
 		Hidden: true,
 	}
-	cmd.AddCommand(newDevGenSampleCmd(d), newDevSlackServerCmd(d), newDevBenchCmd(d), newDevReadJSONCmd(d))
+	cmd.AddCommand(newDevGenSampleCmd(d), newDevSlackServerCmd(d), newDevBenchCmd(d), newDevReadJSONCmd(d), newDevBenchSpliceCmd())
 	return cmd
 }
 
