@@ -197,15 +197,7 @@ func (s *Server) conversationsHistory(q *request) reply {
 	if id == "" {
 		return missingArg("channel")
 	}
-	limit, short, rep := s.pageLimit(q)
-	if rep != nil {
-		return *rep
-	}
-	r, rep := parseRange(q)
-	if rep != nil {
-		return *rep
-	}
-	cursorKey, hasCursor, rep := tsCursor(q)
+	p, rep := s.tsPage(q)
 	if rep != nil {
 		return *rep
 	}
@@ -217,11 +209,11 @@ func (s *Server) conversationsHistory(q *request) reply {
 		return *rep
 	}
 	ms := c.history
-	lo, hi := r.bounds(ms)
-	if hasCursor {
-		hi = max(lo, min(hi, sort.Search(len(ms), func(i int) bool { return ms[i].key > cursorKey })))
+	lo, hi := p.r.bounds(ms)
+	if p.hasCursor {
+		hi = max(lo, min(hi, sort.Search(len(ms), func(i int) bool { return ms[i].key > p.cursorKey })))
 	}
-	n := pageTake(limit, hi-lo, short)
+	n := pageTake(p.limit, hi-lo, p.short)
 	page := make([]json.RawMessage, 0, n)
 	for i := hi - 1; i >= hi-n; i-- {
 		page = append(page, ms[i].raw)
@@ -234,10 +226,10 @@ func (s *Server) conversationsHistory(q *request) reply {
 		{"channel_actions_ts", json.RawMessage("null")},
 		{"channel_actions_count", jsonValue(0)},
 	}
-	if r.hasOldest {
+	if p.r.hasOldest {
 		fields = append(fields, field{"oldest", jsonValue(q.get("oldest"))})
 	}
-	if r.hasLatest {
+	if p.r.hasLatest {
 		fields = append(fields, field{"latest", jsonValue(q.get("latest"))})
 	}
 	if hasMore {
@@ -260,15 +252,7 @@ func (s *Server) conversationsReplies(q *request) reply {
 	case ts == "":
 		return missingArg("ts")
 	}
-	limit, short, rep := s.pageLimit(q)
-	if rep != nil {
-		return *rep
-	}
-	r, rep := parseRange(q)
-	if rep != nil {
-		return *rep
-	}
-	cursorKey, hasCursor, rep := tsCursor(q)
+	p, rep := s.tsPage(q)
 	if rep != nil {
 		return *rep
 	}
@@ -298,19 +282,19 @@ func (s *Server) conversationsReplies(q *request) reply {
 	}
 	parent := c.byTS[threadTS]
 	replies := c.threads[threadTS]
-	lo, hi := r.bounds(replies)
-	if hasCursor {
-		lo = min(hi, max(lo, sort.Search(len(replies), func(i int) bool { return replies[i].key >= cursorKey })))
+	lo, hi := p.r.bounds(replies)
+	if p.hasCursor {
+		lo = min(hi, max(lo, sort.Search(len(replies), func(i int) bool { return replies[i].key >= p.cursorKey })))
 	}
 	var page []json.RawMessage
 	parentSlot := 0
-	if parent != nil && !hasCursor {
+	if parent != nil && !p.hasCursor {
 		parentSlot = 1
 	}
-	if parent != nil && (!hasCursor || repeat) {
+	if parent != nil && (!p.hasCursor || repeat) {
 		page = append(page, parent.raw)
 	}
-	n := pageTake(limit, hi-lo+parentSlot, short) - parentSlot
+	n := pageTake(p.limit, hi-lo+parentSlot, p.short) - parentSlot
 	n = max(n, 0)
 	for _, m := range replies[lo : lo+n] {
 		page = append(page, m.raw)
@@ -391,6 +375,30 @@ func channelJSON(c *conversation, team string, member, numMembers bool) json.Raw
 		}
 	}
 	return o.bytes()
+}
+
+// tsPage holds the paging arguments history and replies share.
+type tsPage struct {
+	limit     int
+	short     bool
+	r         tsRange
+	cursorKey int64
+	hasCursor bool
+}
+
+// tsPage reads limit, oldest/latest/inclusive and cursor, or the error reply
+// for the first of them that is invalid.
+func (s *Server) tsPage(q *request) (tsPage, *reply) {
+	var p tsPage
+	var rep *reply
+	if p.limit, p.short, rep = s.pageLimit(q); rep != nil {
+		return p, rep
+	}
+	if p.r, rep = parseRange(q); rep != nil {
+		return p, rep
+	}
+	p.cursorKey, p.hasCursor, rep = tsCursor(q)
+	return p, rep
 }
 
 // tsCursor reads the cursor argument of history and replies: the ts key it
