@@ -26,11 +26,28 @@ echo $? >"$OUT.code"
 cp -a "$MNT/." "$OUT/"
 `
 
+// fullDisk says how a test filled the disk: a real small file system, or,
+// where this system lets no unprivileged process mount one, a limit on the
+// size of any one file (RLIMIT_FSIZE), whose writes fail with EFBIG ("File
+// too large") instead of ENOSPC.
+type fullDisk struct {
+	code int
+	log  string
+	// fileLimit: the command ran under RLIMIT_FSIZE, not on a small tmpfs.
+	fileLimit bool
+}
+
+// diskFullMode forces the fallback (AFTERMATH_DISKFULL_MODE=fsize), so it
+// can be tried on a machine where the tmpfs works.
+var diskFullMode = os.Getenv("AFTERMATH_DISKFULL_MODE")
+
 // inFullDisk runs aftermath args (which name files under mnt) with the
 // contents of base on a tmpfs of size bytes at mnt, and returns the exit
-// code and output; what the command left is copied to out. It skips the
-// test when this system lets no unprivileged process mount a tmpfs.
-func inFullDisk(t *testing.T, base, mnt, out string, size int64, env []string, args ...string) (int, string) {
+// code and output; what the command left is copied to out. Where no
+// unprivileged tmpfs can be mounted, it runs them in mnt on the ordinary
+// disk with no file allowed to grow past the room the tmpfs would leave
+// (size minus base's size).
+func inFullDisk(t *testing.T, base, mnt, out string, size int64, env []string, args ...string) fullDisk {
 	t.Helper()
 	for _, d := range []string{mnt, out} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -46,8 +63,39 @@ func inFullDisk(t *testing.T, base, mnt, out string, size int64, env []string, a
 		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
 		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
 	}
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("no unprivileged way to make a small file system here (user+mount namespace with a tmpfs: %v %s); RLIMIT_FSIZE would give EFBIG, not ENOSPC, and is not tried", err, b)
+	fileLimit := diskFullMode == "fsize"
+	if !fileLimit {
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Logf("no unprivileged tmpfs here (user+mount namespace: %v %s); limiting file size instead", err, b)
+			fileLimit = true
+		}
+	}
+	if fileLimit {
+		prlimit, err := exec.LookPath("prlimit")
+		if err != nil {
+			t.Skipf("neither a small tmpfs nor prlimit (util-linux) to limit file size: %v", err)
+		}
+		copyTree(t, base, mnt)
+		// No file may grow past the room the tmpfs would leave: the write
+		// ahead log, where a command's writes go first, fails as on a full
+		// disk.
+		limit := size - treeBytes(t, base)
+		run := exec.Command(prlimit, append([]string{"--fsize=" + strconv.FormatInt(limit, 10), "--", os.Args[0]}, args...)...)
+		run.Env = append(os.Environ(), "AFTERMATH_TEST_MAIN=1", "AFTERMATH_DB=", "AFTERMATH_CONFIG=")
+		run.Env = append(run.Env, env...)
+		b, err := run.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+			if code < 0 {
+				b = append(b, "\n(test: the command died: "+ee.ProcessState.String()+")"...)
+			}
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		os.RemoveAll(out)
+		copyTree(t, mnt, out)
+		return fullDisk{code: code, log: string(b), fileLimit: true}
 	}
 	code, err := os.ReadFile(out + ".code")
 	if err != nil {
@@ -55,7 +103,7 @@ func inFullDisk(t *testing.T, base, mnt, out string, size int64, env []string, a
 	}
 	log, _ := os.ReadFile(out + ".log")
 	n, _ := strconv.Atoi(strings.TrimSpace(string(code)))
-	return n, string(log)
+	return fullDisk{code: n, log: string(log)}
 }
 
 // treeBytes is the space the files under dir take (hard links once).
@@ -130,6 +178,9 @@ func TestDiskFullDuringWrite(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.stored && diskFullMode == "fsize" {
+				t.Skip("a limit on one file's size cannot let the warehouse grow and stop its copy")
+			}
 			cleanDir := filepath.Join(t.TempDir(), "clean")
 			copyTree(t, base, cleanDir)
 			clean := runReporting(t, tc.env, 0, tc.args(cleanDir)...)
@@ -140,13 +191,21 @@ func TestDiskFullDuringWrite(t *testing.T) {
 			_, wantCounts := content(t, filepath.Join(cleanDir, "w.duckdb"))
 
 			mnt, out := filepath.Join(t.TempDir(), "mnt"), filepath.Join(t.TempDir(), "out")
-			code, log := inFullDisk(t, base, mnt, out, baseSize+tc.room, tc.env, tc.args(mnt)...)
-			t.Logf("on the full disk: exit %d: %s", code, lastLine(log))
+			full := inFullDisk(t, base, mnt, out, baseSize+tc.room, tc.env, tc.args(mnt)...)
+			code, log := full.code, full.log
+			if full.fileLimit && tc.stored {
+				t.Skip("no small tmpfs here, and a limit on one file's size cannot let the warehouse grow and stop its copy")
+			}
+			t.Logf("on the full disk (file size limit: %v): exit %d: %s", full.fileLimit, code, lastLine(log))
 			if code != exitFailure {
 				t.Errorf("on a full disk the command exited %d; want %d (failure)\n%s", code, exitFailure, log)
 			}
-			if !strings.Contains(log, "No space left on device") || !strings.Contains(log, mnt+"/") {
-				t.Errorf("the error does not say the disk is full and which file:\n%s", log)
+			diskErr := "No space left on device"
+			if full.fileLimit {
+				diskErr = "File too large"
+			}
+			if !strings.Contains(log, diskErr) || !strings.Contains(log, mnt+"/") {
+				t.Errorf("the error does not say the disk is full (%q) and which file:\n%s", diskErr, log)
 			}
 			if strings.Contains(log, "partial") || strings.Contains(log, "skipped file") {
 				t.Errorf("a full disk was reported as skipped input:\n%s", log)
