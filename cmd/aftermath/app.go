@@ -93,6 +93,11 @@ func mainDeps(d *deps, args []string) int {
 	stdin, stdout, stderr := d.stdin, d.stdout, d.stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A write past a file size limit (ulimit -f) must fail with EFBIG, which
+	// every stage reports as a storage failure naming the file. Left alone,
+	// SIGXFSZ raised on one of DuckDB's threads kills the process with no
+	// word of why.
+	signal.Ignore(syscall.SIGXFSZ)
 
 	root := newRootCmd(d)
 	root.SetArgs(args)
