@@ -37,9 +37,6 @@ type fullDisk struct {
 	fileLimit bool
 }
 
-// diskFullMode forces the fallback (AFTERMATH_DISKFULL_MODE=fsize), so it
-// can be tried on a machine where the tmpfs works.
-var diskFullMode = os.Getenv("AFTERMATH_DISKFULL_MODE")
 
 // inFullDisk runs aftermath args (which name files under mnt) with the
 // contents of base on a tmpfs of size bytes at mnt, and returns the exit
@@ -47,7 +44,7 @@ var diskFullMode = os.Getenv("AFTERMATH_DISKFULL_MODE")
 // unprivileged tmpfs can be mounted, it runs them in mnt on the ordinary
 // disk with no file allowed to grow past the room the tmpfs would leave
 // (size minus base's size).
-func inFullDisk(t *testing.T, base, mnt, out string, size int64, env []string, args ...string) fullDisk {
+func inFullDisk(t *testing.T, mode string, base, mnt, out string, size int64, env []string, args ...string) fullDisk {
 	t.Helper()
 	for _, d := range []string{mnt, out} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -63,7 +60,7 @@ func inFullDisk(t *testing.T, base, mnt, out string, size int64, env []string, a
 		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
 		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
 	}
-	fileLimit := diskFullMode == "fsize"
+	fileLimit := mode == "fsize"
 	if !fileLimit {
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Logf("no unprivileged tmpfs here (user+mount namespace: %v %s); limiting file size instead", err, b)
@@ -139,6 +136,21 @@ func TestDiskFullDuringWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs commands on a small tmpfs")
 	}
+	testDiskFull(t, os.Getenv("AFTERMATH_DISKFULL_MODE"))
+}
+
+// The same with a file size limit (ulimit -f) instead of a full disk: the
+// write fails with EFBIG, and SIGXFSZ must not kill the process unheard.
+func TestFileSizeLimitDuringWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs commands under a file size limit")
+	}
+	testDiskFull(t, "fsize")
+}
+
+// testDiskFull runs the full-disk cases on a small tmpfs or, with mode
+// "fsize" or where no tmpfs can be mounted, under a file size limit.
+func testDiskFull(t *testing.T, mode string) {
 	fd := newFaultData(t)
 	ws, err := slackfake.LoadExport(fd.export)
 	if err != nil {
@@ -178,7 +190,7 @@ func TestDiskFullDuringWrite(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.stored && diskFullMode == "fsize" {
+			if tc.stored && mode == "fsize" {
 				t.Skip("a limit on one file's size cannot let the warehouse grow and stop its copy")
 			}
 			cleanDir := filepath.Join(t.TempDir(), "clean")
@@ -191,7 +203,7 @@ func TestDiskFullDuringWrite(t *testing.T) {
 			_, wantCounts := content(t, filepath.Join(cleanDir, "w.duckdb"))
 
 			mnt, out := filepath.Join(t.TempDir(), "mnt"), filepath.Join(t.TempDir(), "out")
-			full := inFullDisk(t, base, mnt, out, baseSize+tc.room, tc.env, tc.args(mnt)...)
+			full := inFullDisk(t, mode, base, mnt, out, baseSize+tc.room, tc.env, tc.args(mnt)...)
 			code, log := full.code, full.log
 			if full.fileLimit && tc.stored {
 				t.Skip("no small tmpfs here, and a limit on one file's size cannot let the warehouse grow and stop its copy")
