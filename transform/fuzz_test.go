@@ -52,7 +52,7 @@ func FuzzClassify(f *testing.F) {
 // statedTime never returns a time after the message or more than a day
 // before it.
 func FuzzStatedTime(f *testing.F) {
-	for _, s := range []string{"14:02", "2:02pm", "14:02 UTC", "2026-11-20 14:40:00 UTC", "25:00", "12:00 am", "9:5"} {
+	for _, s := range []string{"14:02", "2:02pm", "14:02 UTC", "2026-11-20 14:40:00 UTC", "25:00", "12:00 am", "9:5", "10:40am on November 20th", "3:16pm PST on Nov 19, 2026", "1:00 on feb 30"} {
 		f.Add(s)
 	}
 	said := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
@@ -88,6 +88,18 @@ func TestStatedTime(t *testing.T) {
 		{"9am ET", time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC), true}, // EST in November
 		{"2pm ET", time.Date(2026, 11, 19, 19, 0, 0, 0, time.UTC), true},
 		{"6:30am pacific", time.Date(2026, 11, 20, 14, 30, 0, 0, time.UTC), true},
+		// "2:12a", "6:09p": am and pm written with one letter.
+		{"2:12a GMT", time.Date(2026, 11, 20, 2, 12, 0, 0, time.UTC), true},
+		{"2:40p", time.Date(2026, 11, 20, 14, 40, 0, 0, time.UTC), true},
+		// A date written after the time is its date: a postmortem's
+		// "at 10:40am on November 12th" is not this morning, and is more
+		// than a day before the message, so refused.
+		{"10:40am on November 20th", time.Date(2026, 11, 20, 10, 40, 0, 0, time.UTC), true},
+		{"11:40pm on Nov 19", time.Date(2026, 11, 19, 23, 40, 0, 0, time.UTC), true},
+		{"10:40am on November 12th", time.Time{}, false},
+		{"10:40am on December 26th, 2025", time.Time{}, false},
+		{"3:16pm PST on Nov 19, 2026", time.Date(2026, 11, 19, 23, 16, 0, 0, time.UTC), true},
+		{"10:40am on November 20th PST", time.Time{}, false}, // 18:40 UTC, after the message
 	} {
 		got, ok := statedTime(tc.in, said, time.UTC)
 		if ok != tc.ok || ok && !got.Equal(tc.want) {

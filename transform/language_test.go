@@ -284,6 +284,11 @@ func TestStatedStartTakesTrailingZone(t *testing.T) {
 		{"The outage started at 9:00am and ended at 10:15am PST.", time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)},
 		{"Impact started at 14:10 UTC.", time.Date(2026, 3, 2, 14, 10, 0, 0, time.UTC)},
 		{"Impact started at 14:10, we rolled back at 15:00 CET.", time.Date(2026, 3, 2, 13, 10, 0, 0, time.UTC)},
+		// A date after the time: a week-old start is refused, not read as
+		// this morning's.
+		{"Impact started at 10:40am on February 23rd.", time.Time{}},
+		{"The outage started at 9:00am PST on March 2nd.", time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)},
+		{"This started 6:33p GMT.", time.Date(2026, 3, 2, 18, 33, 0, 0, time.UTC)},
 	} {
 		m := &message{class: human, content: normalise(c.text), at: said}
 		m.lower = strings.ToLower(m.content)

@@ -59,13 +59,15 @@ func zoneOf(z string) *time.Location {
 }
 
 // statedTime turns a stated time said in a message posted at said into an
-// instant. A time with a zone ("14:52 PST", "2pm ET", "09:10 +02:00") is
+// instant. A date written after the time ("10:40am on December 26th") is
+// that time's date. A time with a zone ("14:52 PST", "2pm ET", "09:10 +02:00") is
 // read in that zone; a bare one in loc (the configured timezone). A clock
 // time without a date is the latest such time not after the message. A
 // time after the message, or more than a day before it, is refused, as is
 // an hour without minutes or am/pm ("at 3").
 func statedTime(value string, said time.Time, loc *time.Location) (time.Time, bool) {
-	m := clockRE.FindStringSubmatch(strings.TrimSpace(value))
+	value, date := splitStatedDate(strings.TrimSpace(value))
+	m := clockRE.FindStringSubmatch(value)
 	if m == nil || m[5] == "" && m[7] == "" {
 		return time.Time{}, false
 	}
@@ -96,7 +98,17 @@ func statedTime(value string, said time.Time, loc *time.Location) (time.Time, bo
 	}
 	local := said.In(loc)
 	var t time.Time
-	if m[1] != "" {
+	if date != nil {
+		y := date.year
+		if y == 0 {
+			// No year: the latest such date not after the message.
+			y = local.Year()
+			if time.Date(y, date.month, date.day, 0, 0, 0, 0, loc).After(said) {
+				y--
+			}
+		}
+		t = time.Date(y, date.month, date.day, h, mi, sec, 0, loc)
+	} else if m[1] != "" {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[2])
 		d, _ := strconv.Atoi(m[3])
@@ -111,4 +123,33 @@ func statedTime(value string, said time.Time, loc *time.Location) (time.Time, bo
 		return time.Time{}, false
 	}
 	return t.UTC(), true
+}
+
+// statedDateRE is a date written after a stated time: "on December 26th",
+// "on Dec 26, 2024", with the zone, if any, after it.
+var statedDateRE = regexp.MustCompile(`(?i)^(.*?)\s+on\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4})\b)?\s*(.*)$`)
+
+type statedDate struct {
+	year, day int
+	month     time.Month
+}
+
+var monthsByPrefix = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+
+// splitStatedDate takes a date written after the time off value, and
+// returns the time (with its zone) and the date, if any.
+func splitStatedDate(value string) (string, *statedDate) {
+	m := statedDateRE.FindStringSubmatch(value)
+	if m == nil {
+		return value, nil
+	}
+	d := &statedDate{month: monthsByPrefix[strings.ToLower(m[2])]}
+	d.day, _ = strconv.Atoi(m[3])
+	if m[4] != "" {
+		d.year, _ = strconv.Atoi(m[4])
+	}
+	if d.day < 1 || d.day > 31 {
+		return value, nil
+	}
+	return strings.TrimSpace(m[1] + " " + m[5]), d
 }
