@@ -73,17 +73,23 @@ func Run(ctx context.Context, db *warehouse.DB, cfg *config.Config, opts Options
 	b := newBuild(cls, newAssembler(cfg, startedAt), chans, startedAt)
 	b.patterns = cfg.Channels.Compiled()
 	b.progress = opts.Progress
+	b.now = opts.Now
 	b.committed = opts.Committed
 	if err := b.readUnits(ctx, conn, opts.MessagesPerQuery); err != nil {
 		return nil, err
 	}
 	b.dropAnnouncements()
+	opts.Log.Debug("transform: units read, classified and assembled", "messages", b.messages,
+		"read", b.stages.read.Round(time.Millisecond), "waited", b.stages.wait.Round(time.Millisecond),
+		"classify", b.stages.classify.Round(time.Millisecond), "assemble", b.stages.assemble.Round(time.Millisecond), "elapsed", opts.Now().Sub(startedAt).Round(time.Millisecond))
 
 	// 4. Enrichment: regression tests, recurrences, statuses, data quality.
 	if err := checkFixes(ctx, b.incidents, cfg, opts.Log); err != nil {
 		return nil, err
 	}
+	opts.Log.Debug("transform: fixes checked", "elapsed", opts.Now().Sub(startedAt).Round(time.Millisecond))
 	finish(b.incidents, cfg, b.asm.catalog, startedAt)
+	opts.Log.Debug("transform: enriched", "elapsed", opts.Now().Sub(startedAt).Round(time.Millisecond))
 
 	// 5. Write, saying when the configuration differs from the last run's.
 	sum := summarise(b)

@@ -41,6 +41,9 @@ type build struct {
 	// channelIncidents finds a channel incident by ID and by #name (announcements.go).
 	channelIncidents map[string]*incident
 	progress         func(done, total int64)
+	// now and stages time readUnits' stages (Options.Now; logged at debug level).
+	now    func() time.Time
+	stages struct{ read, wait, classify, assemble time.Duration }
 }
 
 type notIncident struct {
@@ -106,7 +109,9 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 		defer close(done)
 		defer close(read)
 		for _, p := range parts {
+			t := b.now()
 			msgs, err := b.readSlice(ctx, conn, p)
+			b.stages.read += b.now().Sub(t)
 			select {
 			case read <- readSlice{msgs, err}:
 			case <-ctx.Done():
@@ -119,6 +124,7 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 	}()
 	classifiers := b.cls.workers(runtime.GOMAXPROCS(0))
 	for _, p := range parts {
+		t0 := b.now()
 		r, ok := <-read
 		if !ok {
 			return ctx.Err()
@@ -126,8 +132,13 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 		if r.err != nil {
 			return r.err
 		}
+		t1 := b.now()
 		classifyAll(classifiers, r.msgs)
+		t2 := b.now()
 		b.assembleSlice(p.shared, r.msgs)
+		b.stages.wait += t1.Sub(t0)
+		b.stages.classify += t2.Sub(t1)
+		b.stages.assemble += b.now().Sub(t2)
 		report()
 	}
 	return nil
