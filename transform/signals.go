@@ -213,18 +213,7 @@ func (c *classifier) classify(m *message) []signal {
 		}
 		// The first match whose sentence is not vetoed: a hedge or a
 		// question in one sentence does not silence the next one.
-		var loc []int
-		for _, l := range r.pattern.FindAllStringSubmatchIndex(m.content, -1) {
-			sentence := sentenceAround(m.content, l[0], l[1])
-			if r.unlessSentence != nil && r.unlessSentence.MatchString(vetoScope(m.content, l[0], sentence)) {
-				continue
-			}
-			if m.class == human && !r.slash && c.notNow(r, sentence) {
-				continue
-			}
-			loc = l
-			break
-		}
+		loc := c.firstAllowed(r, m)
 		if loc == nil {
 			continue
 		}
@@ -260,6 +249,38 @@ func (c *classifier) classify(m *message) []signal {
 		}
 	}
 	return out
+}
+
+// firstAllowed returns the first match of r's pattern in m (submatch
+// indexes, as FindAllStringSubmatchIndex gives them) whose sentence is not
+// vetoed, or nil. It asks the regexp for the first match alone, and for
+// all of them only when that one is vetoed: a pattern such as '\S' or a
+// line-by-line title matches hundreds of times in one alert, and only the
+// first is wanted nearly always.
+func (c *classifier) firstAllowed(r *rule, m *message) []int {
+	allowed := func(l []int) bool {
+		sentence := sentenceAround(m.content, l[0], l[1])
+		if r.unlessSentence != nil && r.unlessSentence.MatchString(vetoScope(m.content, l[0], sentence)) {
+			return false
+		}
+		return m.class != human || r.slash || !c.notNow(r, sentence)
+	}
+	first := r.pattern.FindAllStringSubmatchIndex(m.content, 1)
+	if first == nil {
+		return nil
+	}
+	if allowed(first[0]) {
+		return first[0]
+	}
+	// FindAll's second match onwards: its search resumes from the first
+	// match with the whole text as context (^, \b), which a search of
+	// the rest of the text alone would not have.
+	for _, l := range r.pattern.FindAllStringSubmatchIndex(m.content, -1)[1:] {
+		if allowed(l) {
+			return l
+		}
+	}
+	return nil
 }
 
 // peopleLifecycle are the events a person's sentence can set only when it
