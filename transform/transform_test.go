@@ -202,3 +202,33 @@ func TestMissingCloneIsNamed(t *testing.T) {
 		t.Errorf("check_result = %q; want no_clone", got)
 	}
 }
+
+// TestMemoryCappedAndRestored: transform runs with DuckDB's memory capped
+// (memoryLimit: long incidents and large warehouses took it past 1 GiB)
+// and leaves the writer's own limit as it found it.
+func TestMemoryCappedAndRestored(t *testing.T) {
+	cfg := defaults(t)
+	db := ingestExport(t, "../ingest/testdata/export", cfg)
+	if _, err := db.ExecContext(context.Background(), "SET memory_limit = '1GB'"); err != nil {
+		t.Fatal(err)
+	}
+	before := warehouse.Rows(t, db.DB, `SELECT current_setting('memory_limit')`)[0]
+	var during string
+	_, err := Run(context.Background(), db, cfg, Options{Now: func() time.Time { return testNow }, Log: quiet(),
+		Committed: func(what string) {
+			if what == "transform: begin" {
+				if err := db.QueryRowContext(context.Background(), `SELECT current_setting('memory_limit')`).Scan(&during); err != nil {
+					t.Error(err)
+				}
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := warehouse.ParseSize(during); !ok || n > memoryLimit {
+		t.Errorf("memory_limit during the transform %q; want at most %d bytes", during, memoryLimit)
+	}
+	if after := warehouse.Rows(t, db.DB, `SELECT current_setting('memory_limit')`)[0]; after != before {
+		t.Errorf("memory_limit after the transform %q; before %q", after, before)
+	}
+}
