@@ -299,7 +299,7 @@ func threadSlices(ctx context.Context, conn *sql.Conn, channelID string, max int
 }
 
 // readSlice reads the messages of a slice, in the order assembleSlice
-// takes them, ready to classify.
+// takes them, for classifyAll.
 func (b *build) readSlice(ctx context.Context, conn *sql.Conn, p slice) ([]*message, error) {
 	order := byChannel
 	if p.shared {
@@ -326,8 +326,9 @@ func (b *build) readSlice(ctx context.Context, conn *sql.Conn, p slice) ([]*mess
 		if edited.Valid && edited.Int64 > posted {
 			m.edited = time.UnixMicro(edited.Int64).UTC()
 		}
-		m.content = normalise(content.String)
-		m.lower = strings.ToLower(m.content)
+		// classifyAll normalises the text, on every CPU: this goroutine
+		// is the one reading.
+		m.content = content.String
 		m.isBot = isBot
 		m.class = b.cls.classOf(m.subtype, m.author, isBot)
 		msgs = append(msgs, m)
@@ -338,14 +339,20 @@ func (b *build) readSlice(ctx context.Context, conn *sql.Conn, p slice) ([]*mess
 	return msgs, nil
 }
 
-// classifyAll classifies msgs, each classifier on its own goroutine taking
-// the next block of messages; each message's signals are its own, so the
-// result does not depend on who classified it.
+// classifyAll normalises the texts of msgs as read (content) and
+// classifies them, each classifier on its own goroutine taking the next
+// block of messages; each message's signals are its own, so the result
+// does not depend on who classified it.
 func classifyAll(classifiers []*classifier, msgs []*message) {
 	const block = 256
+	one := func(c *classifier, m *message) {
+		m.content = normalise(m.content)
+		m.lower = strings.ToLower(m.content)
+		m.signals = c.classify(m)
+	}
 	if len(classifiers) == 1 || len(msgs) <= block {
 		for _, m := range msgs {
-			m.signals = classifiers[0].classify(m)
+			one(classifiers[0], m)
 		}
 		return
 	}
@@ -359,7 +366,7 @@ func classifyAll(classifiers []*classifier, msgs []*message) {
 					return
 				}
 				for _, m := range msgs[i:min(i+block, len(msgs))] {
-					m.signals = c.classify(m)
+					one(c, m)
 				}
 			}
 		})
