@@ -49,6 +49,9 @@ func checkFixes(ctx context.Context, incs []*incident, cfg *config.Config, log *
 		if err := checker.prefetch(ctx, fixes); err != nil {
 			return err
 		}
+		if err := checker.prefetchDiffs(ctx, fixes); err != nil {
+			return err
+		}
 	}
 	for _, inc := range incs {
 		for i := range inc.links {
@@ -68,6 +71,7 @@ func checkFixes(ctx context.Context, incs []*incident, cfg *config.Config, log *
 			}
 		}
 	}
+	log.Debug("transform: fix links checked", "fixes", len(fixes), "git_runs", checker.runs)
 	return nil
 }
 

@@ -8,11 +8,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // gitChecker decides whether fix commits touched test files, reading local
@@ -25,15 +28,17 @@ type gitChecker struct {
 	files    map[string][]string          // repo+sha → files changed
 	// resolved holds each ref's answer, found or not: long incidents name
 	// the same pull requests and commits again and again.
-	resolved map[resolveKey][2]string // → sha, merge base
-	runs     int                      // git commands run, for tests
+	resolved map[resolveKey][2]string     // → sha, merge base
+	revs     map[string]map[string]string // repo → name → object, or "": prefetched rev-parse answers
+	commits  map[string]bool              // objects known to be commits (prefetchDiffs diffs only those)
+	runs     int                          // git commands run, for tests
 }
 
 type resolveKey struct{ repo, kind, ref string }
 
 func newGitChecker(repos map[string]string, order, globs []string) *gitChecker {
 	return &gitChecker{repos: repos, order: order, globs: globs, subjects: map[string]map[string]string{},
-		files: map[string][]string{}, resolved: map[resolveKey][2]string{}}
+		files: map[string][]string{}, resolved: map[resolveKey][2]string{}, revs: map[string]map[string]string{}, commits: map[string]bool{}}
 }
 
 // ErrNoGit reports that repos are configured but git cannot be run.
@@ -96,35 +101,105 @@ func (g *gitChecker) check(ctx context.Context, l *link) error {
 	return nil
 }
 
-// prefetch resolves the commits that links name (kinds commit and sha)
-// with one `git cat-file --batch-check` per repository, where resolve runs
-// one `git rev-parse` per link and repository. Deploy chatter in a long
-// incident names tens of thousands of commits: 50,980 in the few-channels
-// benchmark, whose transform spent most of its 100 s starting git.
+// prefetch looks up, with one `git cat-file --batch-check` per
+// repository, every name that resolve would otherwise ask `git rev-parse`
+// about one process at a time: the commits that links name (kinds commit
+// and sha), and the pull-request refs of the pull requests whose number no
+// commit subject names. Deploy chatter in a long incident names tens of
+// thousands of commits and pull requests: in the few-channels benchmark
+// 50,980 commits (most of transform's 100 s went on starting git) and
+// 1,329 pull requests that no clone holds (four rev-parse runs each, 9 s).
+// resolve then reads the answers (revParse); names it did not prefetch
+// still run rev-parse.
 func (g *gitChecker) prefetch(ctx context.Context, links []*link) error {
-	refs := map[string][]string{} // repo → refs, in first-seen order
-	seen := map[resolveKey]bool{}
-	for _, l := range links {
-		if (l.kind != "commit" && l.kind != "sha") || !hexRE.MatchString(l.ref) {
-			continue
-		}
-		for _, repo := range g.candidates(l) {
-			k := cacheKey(repo, l)
-			if _, done := g.resolved[k]; done || seen[k] {
-				continue
-			}
+	names := map[string][]string{} // repo → names, in first-seen order
+	seen := map[string]bool{}
+	ask := func(repo, name string) {
+		if k := repo + "\x00" + name; !seen[k] {
 			seen[k] = true
-			refs[repo] = append(refs[repo], l.ref)
+			names[repo] = append(names[repo], name)
 		}
 	}
-	for repo, rs := range refs {
-		var in strings.Builder
-		for _, r := range rs {
-			in.WriteString(r + "^{commit}\n")
+	for _, l := range links {
+		switch {
+		case (l.kind == "commit" || l.kind == "sha") && hexRE.MatchString(l.ref):
+			for _, repo := range g.candidates(l) {
+				ask(repo, l.ref+"^{commit}")
+			}
+		case l.kind == "pull_request" && prNumber.MatchString(l.ref):
+			for _, repo := range g.candidates(l) {
+				subjects, err := g.subjectIndex(ctx, repo)
+				if err != nil {
+					return err
+				}
+				if subjects[l.ref] == "" {
+					for _, ref := range prRefs(l.ref) {
+						ask(repo, ref)
+					}
+				}
+			}
 		}
+	}
+	// One git per repository, side by side: a lookup of an abbreviated
+	// hash lists a folder of loose objects, so git waits on the system as
+	// much as it computes (51k names took 1.7 s of CPU, more of wall).
+	repos := slices.Sorted(maps.Keys(names))
+	answers := make([][]string, len(repos))
+	errs := make([]error, len(repos))
+	var wg sync.WaitGroup
+	for i, repo := range repos {
+		wg.Go(func() { answers[i], errs[i] = catFile(ctx, g.repos[repo], names[repo]) })
+	}
+	wg.Wait()
+	g.runs += len(repos)
+	for i, repo := range repos {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		if g.revs[repo] == nil {
+			g.revs[repo] = map[string]string{}
+		}
+		for j, line := range answers[i] {
+			sha := ""
+			if f := strings.Fields(line); len(f) == 3 {
+				sha = f[0]
+				g.commits[sha] = f[1] == "commit"
+			}
+			g.revs[repo][names[repo][j]] = sha
+		}
+	}
+	return nil
+}
+
+// prefetchDiffs lists, with one `git diff-tree --stdin` per repository,
+// the files changed by every commit that check will diff against its
+// parent (the commits links resolve to without a merge base), where
+// changed runs one diff-tree per commit. Run after prefetch: resolving
+// then reads its answers.
+func (g *gitChecker) prefetchDiffs(ctx context.Context, links []*link) error {
+	shas := map[string][]string{} // repo → commits, in first-seen order
+	seen := map[string]bool{}
+	for _, l := range links {
+		for _, repo := range g.candidates(l) {
+			sha, base, err := g.resolveOnce(ctx, repo, l)
+			if err != nil {
+				return err
+			}
+			if sha == "" {
+				continue
+			}
+			k := repo + " .." + sha
+			if _, done := g.files[k]; !done && base == "" && g.commits[sha] && !seen[k] {
+				seen[k] = true
+				shas[repo] = append(shas[repo], sha)
+			}
+			break // check stops at the first repository holding the commit
+		}
+	}
+	for repo, ss := range shas {
 		g.runs++
-		cmd := exec.CommandContext(ctx, "git", "-C", g.repos[repo], "cat-file", "--batch-check")
-		cmd.Stdin = strings.NewReader(in.String())
+		cmd := exec.CommandContext(ctx, "git", "-C", g.repos[repo], "diff-tree", "--stdin", "--always", "--root", "--name-only", "-r", "-m", "--first-parent")
+		cmd.Stdin = strings.NewReader(strings.Join(ss, "\n") + "\n")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -132,23 +207,106 @@ func (g *gitChecker) prefetch(ctx context.Context, links []*link) error {
 			return ErrNoGit
 		}
 		if err != nil {
-			return fmt.Errorf("git cat-file --batch-check in %s: %v: %s", g.repos[repo], err, strings.TrimSpace(stderr.String()))
+			return fmt.Errorf("git diff-tree --stdin in %s: %v: %s", g.repos[repo], err, strings.TrimSpace(stderr.String()))
 		}
-		// One line per ref, in order: "<sha> commit <size>", or
-		// "<ref> missing" / "<ref> ambiguous", which rev-parse also refuses.
-		lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-		if len(lines) != len(rs) {
-			return fmt.Errorf("git cat-file --batch-check in %s: %d answers for %d commits", g.repos[repo], len(lines), len(rs))
+		files, err := splitDiffTree(out, ss)
+		if err != nil {
+			return fmt.Errorf("git diff-tree --stdin in %s: %w", g.repos[repo], err)
 		}
-		for i, line := range lines {
-			sha := ""
-			if f := strings.Fields(line); len(f) == 3 && f[1] == "commit" {
-				sha = f[0]
-			}
-			g.resolved[resolveKey{repo, "commit", rs[i]}] = [2]string{sha, ""}
+		for i, sha := range ss {
+			g.files[repo+" .."+sha] = files[i]
 		}
 	}
 	return nil
+}
+
+// splitDiffTree splits the output of `diff-tree --stdin --always
+// --name-only` for the commits shas into each commit's files. Each commit's
+// files follow a line holding its name; a merge commit's come once per
+// parent, each after its name again, as the one-commit command lists them
+// one parent after the other.
+func splitDiffTree(out []byte, shas []string) ([][]string, error) {
+	files := make([][]string, len(shas))
+	i := -1
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case i+1 < len(shas) && line == shas[i+1]:
+			i++
+		case i >= 0 && line == shas[i]:
+			// the next parent of a merge commit
+		case i < 0:
+			return nil, fmt.Errorf("unexpected line %q before the first commit", line)
+		default:
+			if f := strings.TrimSpace(line); f != "" {
+				files[i] = append(files[i], f)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if i != len(shas)-1 {
+		return nil, fmt.Errorf("%d answers for %d commits", i+1, len(shas))
+	}
+	return files, nil
+}
+
+// prNumber is a pull request's reference as prefetch batches it: a name
+// that fits on one line of cat-file's input.
+var prNumber = regexp.MustCompile(`^[0-9]+$`)
+
+// prRefs are the refs a pull request may be fetched as, in the order
+// resolve tries them: GitHub's and GitLab's merge refs, then their heads.
+func prRefs(n string) []string {
+	return []string{"refs/pull/" + n + "/merge", "refs/merge-requests/" + n + "/merge",
+		"refs/pull/" + n + "/head", "refs/merge-requests/" + n + "/head"}
+}
+
+// catFile resolves names in the clone dir with one `git cat-file
+// --batch-check`, which resolves each name as rev-parse does: one line
+// per name, in order, "<sha> <type> <size>", or "<name> missing" /
+// "<name> ambiguous", which rev-parse also refuses.
+func catFile(ctx context.Context, dir string, names []string) ([]string, error) {
+	var in strings.Builder
+	for _, n := range names {
+		in.WriteString(n + "\n")
+	}
+	cmd := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch-check")
+	cmd.Stdin = strings.NewReader(in.String())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, ErrNoGit
+	}
+	if err != nil {
+		return nil, fmt.Errorf("git cat-file --batch-check in %s: %v: %s", dir, err, strings.TrimSpace(stderr.String()))
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(names) {
+		return nil, fmt.Errorf("git cat-file --batch-check in %s: %d answers for %d names", dir, len(lines), len(names))
+	}
+	return lines, nil
+}
+
+// revParse is `git rev-parse --verify --quiet name` in repo: the object
+// name names, or "" when it names none. Answers prefetched by catFile are
+// read, not asked again.
+func (g *gitChecker) revParse(ctx context.Context, repo, name string) (string, error) {
+	if sha, ok := g.revs[repo][name]; ok {
+		return sha, nil
+	}
+	out, err := g.git(ctx, g.repos[repo], "rev-parse", "--verify", "--quiet", name)
+	if errors.Is(err, ErrNoGit) {
+		return "", err
+	}
+	if err != nil {
+		return "", nil // not in this clone
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // candidates are the repositories a fix link may be in: any configured
@@ -200,14 +358,8 @@ func (g *gitChecker) resolve(ctx context.Context, repo string, l *link) (sha, ba
 		if !hexRE.MatchString(l.ref) {
 			return "", "", nil
 		}
-		out, err := g.git(ctx, dir, "rev-parse", "--verify", "--quiet", l.ref+"^{commit}")
-		if err != nil {
-			if errors.Is(err, ErrNoGit) {
-				return "", "", err
-			}
-			return "", "", nil // not in this clone
-		}
-		return strings.TrimSpace(string(out)), "", nil
+		sha, err := g.revParse(ctx, repo, l.ref+"^{commit}")
+		return sha, "", err
 	case "pull_request":
 		subjects, err := g.subjectIndex(ctx, repo)
 		if err != nil {
@@ -216,22 +368,20 @@ func (g *gitChecker) resolve(ctx context.Context, repo string, l *link) (sha, ba
 		if sha := subjects[l.ref]; sha != "" {
 			return sha, "", nil
 		}
-		for _, ref := range []string{"refs/pull/" + l.ref + "/merge", "refs/merge-requests/" + l.ref + "/merge"} {
-			if out, err := g.git(ctx, dir, "rev-parse", "--verify", "--quiet", ref); err == nil {
-				return strings.TrimSpace(string(out)), "", nil
-			} else if errors.Is(err, ErrNoGit) {
-				return "", "", err
+		refs := prRefs(l.ref)
+		for _, ref := range refs[:2] { // merge refs
+			if sha, err := g.revParse(ctx, repo, ref); sha != "" || err != nil {
+				return sha, "", err
 			}
 		}
-		for _, ref := range []string{"refs/pull/" + l.ref + "/head", "refs/merge-requests/" + l.ref + "/head"} {
-			out, err := g.git(ctx, dir, "rev-parse", "--verify", "--quiet", ref)
-			if errors.Is(err, ErrNoGit) {
+		for _, ref := range refs[2:] { // heads
+			head, err := g.revParse(ctx, repo, ref)
+			if err != nil {
 				return "", "", err
 			}
-			if err != nil {
+			if head == "" {
 				continue
 			}
-			head := strings.TrimSpace(string(out))
 			mb, err := g.git(ctx, dir, "merge-base", "HEAD", head)
 			if err != nil {
 				return head, "", nil
@@ -271,6 +421,7 @@ func (g *gitChecker) subjectIndex(ctx context.Context, repo string) (map[string]
 			continue
 		}
 		sha, subject := parts[0], parts[1]
+		g.commits[sha] = true
 		for _, re := range []*regexp.Regexp{squashSubject, mergeSubject} {
 			if m := re.FindStringSubmatch(subject); m != nil {
 				if _, dup := idx[m[1]]; !dup {

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -132,5 +133,203 @@ func TestGitCheckerPrefetchAgreesWithResolve(t *testing.T) {
 	}
 	if alone[0].commit != one || alone[1].commit != two || alone[2].check != "not_found" || alone[4].commit != two || alone[5].check != "no_clone" {
 		t.Errorf("resolved alone: %+v", alone)
+	}
+}
+
+// TestGitCheckerPrefetchPullRequests: pull requests that no commit subject
+// names are looked up in the clone's pull-request refs by the prefetch's
+// one git process per repository, not by four `git rev-parse` runs each
+// (the few-channels benchmark's 1,329 pull requests no clone held took 9 s
+// of its transform), and every link ends as when resolved alone: merged by
+// subject, by a merge ref (GitHub's and GitLab's), by a head ref diffed
+// from its merge base, and absent.
+func TestGitCheckerPrefetchPullRequests(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := filepath.Join(t.TempDir(), "repo")
+	run := func(args ...string) string {
+		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if out, err := exec.Command("git", "init", "-q", "-b", "main", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	run("commit", "-q", "--allow-empty", "-m", "Fix checkout retries (#12)")
+	base := run("rev-parse", "HEAD")
+	run("checkout", "-q", "-b", "topic")
+	if err := os.WriteFile(filepath.Join(dir, "retry_test.go"), []byte("package x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("add", "retry_test.go")
+	run("commit", "-q", "-m", "add a test")
+	head := run("rev-parse", "HEAD")
+	run("checkout", "-q", "main")
+	run("commit", "-q", "--allow-empty", "-m", "unrelated")
+	merge := run("rev-parse", "HEAD")
+	run("update-ref", "refs/pull/20/merge", merge)
+	run("update-ref", "refs/merge-requests/21/merge", merge)
+	run("update-ref", "refs/pull/30/head", head)
+	run("update-ref", "refs/merge-requests/31/head", head)
+
+	const repo = "https://github.com/acme/checkout"
+	links := func() []link {
+		var ls []link
+		for _, ref := range []string{"12", "20", "21", "30", "31", "99", "99", "7x"} {
+			ls = append(ls, link{kind: "pull_request", repoURL: repo, ref: ref})
+		}
+		return ls
+	}
+	alone := links()
+	ga := newGitChecker(map[string]string{repo: dir}, []string{repo}, []string{"*_test.go"})
+	for i := range alone {
+		if err := ga.check(context.Background(), &alone[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	batched := links()
+	gb := newGitChecker(map[string]string{repo: dir}, []string{repo}, []string{"*_test.go"})
+	ptrs := make([]*link, len(batched))
+	for i := range batched {
+		ptrs[i] = &batched[i]
+	}
+	if err := gb.prefetch(context.Background(), ptrs); err != nil {
+		t.Fatal(err)
+	}
+	if gb.runs != 2 {
+		t.Errorf("prefetch ran git %d times for one repository; want 2 (the subject index, one cat-file)", gb.runs)
+	}
+	before := gb.runs
+	for i := range batched {
+		if err := gb.check(context.Background(), &batched[i]); err != nil {
+			t.Fatal(err)
+		}
+		if batched[i].commit != alone[i].commit || batched[i].check != alone[i].check || strings.Join(batched[i].tests, ",") != strings.Join(alone[i].tests, ",") {
+			t.Errorf("link %d (#%s): prefetched %q %s %v; alone %q %s %v", i, batched[i].ref,
+				batched[i].commit, batched[i].check, batched[i].tests, alone[i].commit, alone[i].check, alone[i].tests)
+		}
+	}
+	// After the prefetch: one diff per commit found (#12, the merge ref
+	// shared by #20 and #21, the head shared by #30 and #31), one
+	// merge-base per head ref (#30, #31), and four rev-parse runs for
+	// "7x", which the prefetch does not batch.
+	if n := gb.runs - before; n != 9 {
+		t.Errorf("checking the prefetched links ran git %d times; want 9", n)
+	}
+	want := []struct{ commit, check string }{
+		{base, "no_tests"}, {merge, "no_tests"}, {merge, "no_tests"}, {head, "touches_tests"}, {head, "touches_tests"},
+		{"", "not_found"}, {"", "not_found"}, {"", "not_found"},
+	}
+	for i, w := range want {
+		if alone[i].commit != w.commit || alone[i].check != w.check {
+			t.Errorf("link %d (#%s) alone: %q %s; want %q %s", i, alone[i].ref, alone[i].commit, alone[i].check, w.commit, w.check)
+		}
+	}
+}
+
+// TestGitCheckerPrefetchDiffsAgreeWithChanged: the files of every commit
+// the fix links resolve to are listed by one `git diff-tree --stdin` per
+// repository, and equal what one diff-tree per commit lists: a root
+// commit, an empty one, a merge (both parents' diffs, as the one-commit
+// command gives them), a commit touching a test, one named twice.
+func TestGitCheckerPrefetchDiffsAgreeWithChanged(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := filepath.Join(t.TempDir(), "repo")
+	run := func(args ...string) string {
+		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	write := func(name string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		run("add", name)
+	}
+	if out, err := exec.Command("git", "init", "-q", "-b", "main", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	write("README")
+	run("commit", "-q", "-m", "root")
+	root := run("rev-parse", "HEAD")
+	run("commit", "-q", "--allow-empty", "-m", "empty")
+	empty := run("rev-parse", "HEAD")
+	run("checkout", "-q", "-b", "topic")
+	write("tests/retry_test.py")
+	write("retry.py")
+	run("commit", "-q", "-m", "retry with a test")
+	tested := run("rev-parse", "HEAD")
+	run("checkout", "-q", "main")
+	write("other.go")
+	run("commit", "-q", "-m", "other")
+	run("merge", "-q", "--no-ff", "topic", "-m", "merge topic")
+	merge := run("rev-parse", "HEAD")
+
+	const repo = "https://github.com/acme/checkout"
+	links := func() []link {
+		var ls []link
+		for _, ref := range []string{root, empty, tested, merge, tested[:10], "deadbeefdeadbeef"} {
+			ls = append(ls, link{kind: "commit", repoURL: repo, ref: ref})
+		}
+		return append(ls, link{kind: "sha", ref: merge[:12]})
+	}
+	globs := []string{"tests/"}
+	alone := links()
+	ga := newGitChecker(map[string]string{repo: dir}, []string{repo}, globs)
+	for i := range alone {
+		if err := ga.check(context.Background(), &alone[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	batched := links()
+	gb := newGitChecker(map[string]string{repo: dir}, []string{repo}, globs)
+	ptrs := make([]*link, len(batched))
+	for i := range batched {
+		ptrs[i] = &batched[i]
+	}
+	if err := gb.prefetch(context.Background(), ptrs); err != nil {
+		t.Fatal(err)
+	}
+	if err := gb.prefetchDiffs(context.Background(), ptrs); err != nil {
+		t.Fatal(err)
+	}
+	if gb.runs != 2 {
+		t.Errorf("the prefetches ran git %d times for one repository; want 2 (cat-file, diff-tree)", gb.runs)
+	}
+	before := gb.runs
+	for i := range batched {
+		if err := gb.check(context.Background(), &batched[i]); err != nil {
+			t.Fatal(err)
+		}
+		if batched[i].commit != alone[i].commit || batched[i].check != alone[i].check || strings.Join(batched[i].tests, ",") != strings.Join(alone[i].tests, ",") {
+			t.Errorf("link %d (%s): prefetched %q %s %v; alone %q %s %v", i, batched[i].ref,
+				batched[i].commit, batched[i].check, batched[i].tests, alone[i].commit, alone[i].check, alone[i].tests)
+		}
+	}
+	if n := gb.runs - before; n != 0 {
+		t.Errorf("checking the prefetched links ran git %d times; want 0", n)
+	}
+	for _, sha := range []string{root, empty, tested, merge} {
+		a, err := ga.changed(context.Background(), repo, sha, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := gb.files[repo+" .."+sha]
+		if strings.Join(a, ",") != strings.Join(b, ",") {
+			t.Errorf("files of %s: batched %q; alone %q", sha[:7], b, a)
+		}
+	}
+	if alone[2].check != "touches_tests" || alone[3].check != "touches_tests" || alone[5].check != "not_found" || alone[0].check != "no_tests" {
+		t.Errorf("checks alone: %+v", alone)
 	}
 }

@@ -82,26 +82,38 @@ func extractLinks(msgs []*message, sigs []signal) []link {
 	return out
 }
 
-// urlLinks adds the pull request, commit and ticket links in m.
+// urlLinks adds the pull request, commit and ticket links in m. Each
+// pattern runs only on a text holding the literal every match of it
+// holds: most URLs people paste are dashboards and docs.
 func urlLinks(m *message, add func(link)) {
 	c := m.content
-	for _, g := range ghPR.FindAllStringSubmatch(c, -1) {
-		if strings.Contains(g[1], "gitlab") {
-			continue
+	if strings.Contains(c, "/pull/") {
+		for _, g := range ghPR.FindAllStringSubmatch(c, -1) {
+			if strings.Contains(g[1], "gitlab") {
+				continue
+			}
+			add(link{kind: "pull_request", url: g[0], repoURL: repoKey(g[1], g[2]+"/"+g[3]), ref: g[4], msg: m})
 		}
-		add(link{kind: "pull_request", url: g[0], repoURL: repoKey(g[1], g[2]+"/"+g[3]), ref: g[4], msg: m})
 	}
-	for _, g := range ghCommit.FindAllStringSubmatch(c, -1) {
-		add(link{kind: "commit", url: g[0], repoURL: repoKey(g[1], g[2]+"/"+g[3]), ref: g[4], msg: m})
+	if strings.Contains(c, "/commit/") {
+		for _, g := range ghCommit.FindAllStringSubmatch(c, -1) {
+			add(link{kind: "commit", url: g[0], repoURL: repoKey(g[1], g[2]+"/"+g[3]), ref: g[4], msg: m})
+		}
 	}
-	for _, g := range glMR.FindAllStringSubmatch(c, -1) {
-		add(link{kind: "pull_request", url: g[0], repoURL: repoKey(g[1], g[2]), ref: g[3], msg: m})
+	if strings.Contains(c, "/-/merge_requests/") {
+		for _, g := range glMR.FindAllStringSubmatch(c, -1) {
+			add(link{kind: "pull_request", url: g[0], repoURL: repoKey(g[1], g[2]), ref: g[3], msg: m})
+		}
 	}
-	for _, g := range glCommit.FindAllStringSubmatch(c, -1) {
-		add(link{kind: "commit", url: g[0], repoURL: repoKey(g[1], g[2]), ref: g[3], msg: m})
+	if strings.Contains(c, "/-/commit") {
+		for _, g := range glCommit.FindAllStringSubmatch(c, -1) {
+			add(link{kind: "commit", url: g[0], repoURL: repoKey(g[1], g[2]), ref: g[3], msg: m})
+		}
 	}
-	for _, u := range ticket.FindAllString(c, -1) {
-		add(link{kind: "ticket", url: u, msg: m})
+	if strings.Contains(c, ".atlassian.net/browse/") || strings.Contains(c, "linear.app/") {
+		for _, u := range ticket.FindAllString(c, -1) {
+			add(link{kind: "ticket", url: u, msg: m})
+		}
 	}
 }
 

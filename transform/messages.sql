@@ -4,7 +4,9 @@
 -- rich_text blocks only repeat their text), plus legacy attachments
 -- (title, text, pretext, "field: value" pairs; fallback when nothing else).
 -- $1 is the list of channel IDs; $2 and $3, when not NULL, bound the
--- thread keys read (a shared channel is read in slices of threads).
+-- thread keys read (a shared channel is read in slices of threads); $4
+-- and $5, when not NULL, bound the times posted, in microseconds (a
+-- channel too long for one slice is read in pieces of time).
 -- units.go appends the ORDER BY: by channel and time, or, for shared
 -- channels, thread by thread.
 SELECT
@@ -45,3 +47,5 @@ LEFT JOIN users u ON u.user_id = m.user_id
 WHERE m.channel_id IN (SELECT unnest($1::VARCHAR[]))
 	AND ($2::VARCHAR IS NULL OR coalesce(m.thread_ts, m.ts) >= $2)
 	AND ($3::VARCHAR IS NULL OR coalesce(m.thread_ts, m.ts) <= $3)
+	AND ($4::BIGINT IS NULL OR epoch_us(m.posted_at) >= $4)
+	AND ($5::BIGINT IS NULL OR epoch_us(m.posted_at) <= $5)

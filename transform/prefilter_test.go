@@ -194,3 +194,42 @@ func TestAlternativesSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestURLLinkGuardsAreRequired: urlLinks runs each link pattern only on a
+// text holding one of its guard strings, which is right only if every
+// match of the pattern holds one; the prefilter's derivation proves it
+// from the pattern itself, so a pattern edited without its guard fails
+// here.
+func TestURLLinkGuardsAreRequired(t *testing.T) {
+	for _, c := range []struct {
+		re     *regexp.Regexp
+		guards []string
+	}{
+		{ghPR, []string{"/pull/"}},
+		{ghCommit, []string{"/commit/"}},
+		{glMR, []string{"/-/merge_requests/"}},
+		{glCommit, []string{"/-/commit"}},
+		{ticket, []string{".atlassian.net/browse/", "linear.app/"}},
+	} {
+		parsed, err := syntax.Parse(c.re.String(), syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d literalDeriver
+		sets := d.requiredLiterals(parsed)
+		// Case-sensitive patterns: a lowercase string the derivation
+		// requires is the text's own only when the pattern holds no
+		// (?i) and no upper-case literal folds into the guard.
+		if strings.Contains(c.re.String(), "(?i") {
+			t.Fatalf("%s: case-insensitive; the guards are case-sensitive", c.re)
+		}
+		covered := slices.ContainsFunc(sets, func(set []string) bool {
+			return !slices.ContainsFunc(set, func(s string) bool {
+				return !slices.ContainsFunc(c.guards, func(g string) bool { return strings.Contains(s, g) })
+			})
+		})
+		if !covered {
+			t.Errorf("%s: no set of strings every match holds is covered by the guards %q (sets %q)", c.re, c.guards, sets)
+		}
+	}
+}

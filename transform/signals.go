@@ -4,6 +4,8 @@
 package transform
 
 import (
+	"sync"
+
 	"fmt"
 	"regexp"
 	"slices"
@@ -60,10 +62,62 @@ type classifier struct {
 	// otherTimes are sentences about another time or incident: a person's
 	// lifecycle words in one set nothing.
 	otherTimes []*regexp.Regexp
+	// memo holds what the rules read in texts already classified, shared
+	// by the workers (see classify).
+	memo *memo
+}
+
+// memoKey is what the rules' reading of a message depends on: who wrote it,
+// its subtype and its text.
+type memoKey struct {
+	class   class
+	subtype string
+	content string
+}
+
+// memo remembers the signals the rules read in recent texts. It holds at
+// most 2×memoSize texts: when the current generation is full it becomes
+// the previous one, and a text found there moves to the current one, so
+// texts that keep coming back stay. A remembered text costs its signals
+// and keeps its string alive: a few tens of MiB in all.
+type memo struct {
+	mu        sync.Mutex
+	cur, prev map[memoKey][]signal
+}
+
+const memoSize = 1 << 15
+
+func newMemo() *memo { return &memo{cur: map[memoKey][]signal{}} }
+
+func (mm *memo) get(k memoKey) ([]signal, bool) {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	if s, ok := mm.cur[k]; ok {
+		return s, true
+	}
+	if s, ok := mm.prev[k]; ok {
+		mm.putLocked(k, s)
+		return s, true
+	}
+	return nil, false
+}
+
+func (mm *memo) put(k memoKey, s []signal) {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	mm.putLocked(k, s)
+}
+
+func (mm *memo) putLocked(k memoKey, s []signal) {
+	if len(mm.cur) >= memoSize {
+		mm.prev, mm.cur = mm.cur, make(map[memoKey][]signal, memoSize)
+	}
+	mm.cur[k] = s
 }
 
 func newClassifier(cfg *config.Config) (*classifier, error) {
 	c := &classifier{
+		memo:         newMemo(),
 		alertBots:    lower(cfg.Incidents.AlertBots),
 		incidentBots: lower(cfg.Incidents.IncidentBots),
 	}
@@ -191,6 +245,77 @@ var statusKinds = []string{"acknowledged", "investigating", "mitigated", "resolv
 
 // classify returns the signals in m, in rule order.
 func (c *classifier) classify(m *message) []signal {
+	// Texts repeat (alerts that fire again, "ack", "on it", bots' status
+	// posts), and what the rules read in a text depends on nothing else
+	// than the text, its author's class and its subtype: a text seen
+	// before is not read again.
+	key := memoKey{m.class, m.subtype, m.content}
+	read, ok := c.memo.get(key)
+	if !ok {
+		read = c.read(m)
+		c.memo.put(key, read)
+	}
+	var out []signal
+	if len(read) > 0 {
+		out = make([]signal, len(read), len(read)+1)
+		copy(out, read)
+		for i := range out {
+			s := &out[i]
+			s.msg, s.when = m, m.at
+			if editedBot(m) && slices.Contains(statusKinds, s.kind) {
+				s.when = m.edited
+			}
+		}
+	}
+	// An alert bot that updates its post in place (PagerDuty, Opsgenie)
+	// shows only the final state: the post itself is when the alert fired.
+	if m.class == alertBot && editedBot(m) {
+		fired := false
+		for _, s := range out {
+			fired = fired || s.kind == "detected"
+		}
+		if !fired {
+			out = append(out, signal{kind: "detected", msg: m, rule: &editedAlertRule, evidence: "alert post, since edited to: " + clip(firstLine(m.content), 160), strong: true, when: m.at})
+		}
+	}
+	return out
+}
+
+// firstAllowed returns the first match of r's pattern in m (submatch
+// indexes, as FindAllStringSubmatchIndex gives them) whose sentence is not
+// vetoed, or nil. It asks the regexp for the first match alone, and for
+// all of them only when that one is vetoed: a pattern such as '\S' or a
+// line-by-line title matches hundreds of times in one alert, and only the
+// first is wanted nearly always.
+func (c *classifier) firstAllowed(r *rule, m *message) []int {
+	allowed := func(l []int) bool {
+		sentence := sentenceAround(m.content, l[0], l[1])
+		if r.unlessSentence != nil && r.unlessSentence.MatchString(vetoScope(m.content, l[0], sentence)) {
+			return false
+		}
+		return m.class != human || r.slash || !c.notNow(r, sentence)
+	}
+	first := r.pattern.FindAllStringSubmatchIndex(m.content, 1)
+	if first == nil {
+		return nil
+	}
+	if allowed(first[0]) {
+		return first[0]
+	}
+	// FindAll's second match onwards: its search resumes from the first
+	// match with the whole text as context (^, \b), which a search of
+	// the rest of the text alone would not have.
+	for _, l := range r.pattern.FindAllStringSubmatchIndex(m.content, -1)[1:] {
+		if allowed(l) {
+			return l
+		}
+	}
+	return nil
+}
+
+// read runs the rules over m's text: the signals they read, without the
+// message and its time (classify adds those).
+func (c *classifier) read(m *message) []signal {
 	var out []signal
 	c.pre.scan(m.content, m.lower)
 	for i := range c.rules {
@@ -213,18 +338,7 @@ func (c *classifier) classify(m *message) []signal {
 		}
 		// The first match whose sentence is not vetoed: a hedge or a
 		// question in one sentence does not silence the next one.
-		var loc []int
-		for _, l := range r.pattern.FindAllStringSubmatchIndex(m.content, -1) {
-			sentence := sentenceAround(m.content, l[0], l[1])
-			if r.unlessSentence != nil && r.unlessSentence.MatchString(vetoScope(m.content, l[0], sentence)) {
-				continue
-			}
-			if m.class == human && !r.slash && c.notNow(r, sentence) {
-				continue
-			}
-			loc = l
-			break
-		}
+		loc := c.firstAllowed(r, m)
 		if loc == nil {
 			continue
 		}
@@ -241,22 +355,7 @@ func (c *classifier) classify(m *message) []signal {
 		evidence := clip(lineAround(m.content, loc[0], loc[1]), 200)
 		strong := m.class != human || r.slash
 		for _, e := range r.events {
-			when := m.at
-			if editedBot(m) && slices.Contains(statusKinds, e) {
-				when = m.edited
-			}
-			out = append(out, signal{kind: e, msg: m, rule: r, value: value, evidence: evidence, strong: strong, when: when})
-		}
-	}
-	// An alert bot that updates its post in place (PagerDuty, Opsgenie)
-	// shows only the final state: the post itself is when the alert fired.
-	if m.class == alertBot && editedBot(m) {
-		fired := false
-		for _, s := range out {
-			fired = fired || s.kind == "detected"
-		}
-		if !fired {
-			out = append(out, signal{kind: "detected", msg: m, rule: &editedAlertRule, evidence: "alert post, since edited to: " + clip(firstLine(m.content), 160), strong: true, when: m.at})
+			out = append(out, signal{kind: e, rule: r, value: value, evidence: evidence, strong: strong})
 		}
 	}
 	return out

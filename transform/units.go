@@ -41,6 +41,9 @@ type build struct {
 	// channelIncidents finds a channel incident by ID and by #name (announcements.go).
 	channelIncidents map[string]*incident
 	progress         func(done, total int64)
+	// now and stages time readUnits' stages (Options.Now; logged at debug level).
+	now    func() time.Time
+	stages struct{ read, wait, classify, assemble time.Duration }
 }
 
 type notIncident struct {
@@ -70,13 +73,26 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 			own = append(own, c)
 		}
 	}
-	batches, err := channelBatches(ctx, conn, own, perQuery)
+	batches, counts, err := channelBatches(ctx, conn, own, perQuery)
 	if err != nil {
 		return err
 	}
 	var parts []slice
 	for _, batch := range batches {
-		parts = append(parts, slice{ids: batch})
+		if len(batch) > 1 || counts[batch[0]] <= perQuery {
+			parts = append(parts, slice{ids: batch})
+			continue
+		}
+		// A channel longer than a slice (a long incident) is read in
+		// pieces of time, so DuckDB sorts and hands over a bounded
+		// number of messages at once, and is assembled after its last.
+		pieces, err := timeSlices(ctx, conn, batch[0], perQuery)
+		if err != nil {
+			return err
+		}
+		for i, pc := range pieces {
+			parts = append(parts, slice{ids: batch, after: pc[0], until: pc[1], more: i < len(pieces)-1})
+		}
 	}
 	for _, c := range shared {
 		threads, err := threadSlices(ctx, conn, c.id, perQuery)
@@ -106,7 +122,9 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 		defer close(done)
 		defer close(read)
 		for _, p := range parts {
+			t := b.now()
 			msgs, err := b.readSlice(ctx, conn, p)
+			b.stages.read += b.now().Sub(t)
 			select {
 			case read <- readSlice{msgs, err}:
 			case <-ctx.Done():
@@ -118,7 +136,9 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 		}
 	}()
 	classifiers := b.cls.workers(runtime.GOMAXPROCS(0))
+	var pending []*message // the pieces of a channel read so far
 	for _, p := range parts {
+		t0 := b.now()
 		r, ok := <-read
 		if !ok {
 			return ctx.Err()
@@ -126,19 +146,35 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 		if r.err != nil {
 			return r.err
 		}
+		t1 := b.now()
 		classifyAll(classifiers, r.msgs)
-		b.assembleSlice(p.shared, r.msgs)
+		t2 := b.now()
+		b.stages.wait += t1.Sub(t0)
+		b.stages.classify += t2.Sub(t1)
+		msgs := r.msgs
+		if pending != nil {
+			msgs, pending = append(pending, msgs...), nil
+		}
+		if p.more {
+			pending = msgs
+			continue
+		}
+		b.assembleSlice(p.shared, msgs)
+		b.stages.assemble += b.now().Sub(t2)
 		report()
 	}
 	return nil
 }
 
-// slice is one query's worth of messages: some channels, or one shared
-// channel's threads from one thread key to another.
+// slice is one query's worth of messages: some channels, one piece of a
+// long channel's time (after to until, microseconds; more when pieces
+// follow), or one shared channel's threads from one thread key to another.
 type slice struct {
-	ids      []string
-	shared   bool
-	from, to any
+	ids          []string
+	shared       bool
+	from, to     any
+	after, until any
+	more         bool
 }
 
 type readSlice struct {
@@ -208,11 +244,12 @@ func loadChannels(ctx context.Context, conn *sql.Conn, cfg *config.Config) ([]*c
 }
 
 // channelBatches groups the channels' IDs so each group holds at most max
-// messages (a channel with more is a group of its own).
-func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, max int) ([][]string, error) {
+// messages (a channel with more is a group of its own), and returns the
+// channels' message counts.
+func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, max int) ([][]string, map[string]int, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT channel_id, count(*) FROM messages GROUP BY channel_id`)
 	if err != nil {
-		return nil, fmt.Errorf("count messages: %w", err)
+		return nil, nil, fmt.Errorf("count messages: %w", err)
 	}
 	defer rows.Close()
 	counts := map[string]int{}
@@ -220,12 +257,12 @@ func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, m
 		var id string
 		var n int
 		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("count messages: %w", err)
+			return nil, nil, fmt.Errorf("count messages: %w", err)
 		}
 		counts[id] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count messages: %w", err)
+		return nil, nil, fmt.Errorf("count messages: %w", err)
 	}
 	var out [][]string
 	var cur []string
@@ -243,7 +280,43 @@ func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, m
 	if len(cur) > 0 {
 		out = append(out, cur)
 	}
-	return out, nil
+	return out, counts, nil
+}
+
+// timeSlices cuts a channel into ranges of times posted (microseconds,
+// both ends included) holding at most max messages each, never splitting
+// the messages of one instant: read one after the other, they are the
+// channel in the order of the messages query.
+func timeSlices(ctx context.Context, conn *sql.Conn, channelID string, max int) ([][2]int64, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT epoch_us(posted_at) AS k, count(*) FROM messages
+		WHERE channel_id = ? GROUP BY k ORDER BY k`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("count messages of %s: %w", channelID, err)
+	}
+	defer rows.Close()
+	var out [][2]int64
+	var lo, hi int64
+	n := 0
+	for rows.Next() {
+		var k int64
+		var c int
+		if err := rows.Scan(&k, &c); err != nil {
+			return nil, fmt.Errorf("count messages of %s: %w", channelID, err)
+		}
+		if n > 0 && n+c > max {
+			out = append(out, [2]int64{lo, hi})
+			n = 0
+		}
+		if n == 0 {
+			lo = k
+		}
+		hi = k
+		n += c
+	}
+	if n > 0 {
+		out = append(out, [2]int64{lo, hi})
+	}
+	return out, rows.Err()
 }
 
 // Orders of the messages query: channel by channel in time order, or, for
@@ -288,13 +361,13 @@ func threadSlices(ctx context.Context, conn *sql.Conn, channelID string, max int
 }
 
 // readSlice reads the messages of a slice, in the order assembleSlice
-// takes them, ready to classify.
+// takes them, for classifyAll.
 func (b *build) readSlice(ctx context.Context, conn *sql.Conn, p slice) ([]*message, error) {
 	order := byChannel
 	if p.shared {
 		order = byThread
 	}
-	rows, err := conn.QueryContext(ctx, strings.TrimSpace(messagesSQL)+order, p.ids, p.from, p.to)
+	rows, err := conn.QueryContext(ctx, strings.TrimSpace(messagesSQL)+order, p.ids, p.from, p.to, p.after, p.until)
 	if err != nil {
 		return nil, fmt.Errorf("read messages: %w", err)
 	}
@@ -315,8 +388,9 @@ func (b *build) readSlice(ctx context.Context, conn *sql.Conn, p slice) ([]*mess
 		if edited.Valid && edited.Int64 > posted {
 			m.edited = time.UnixMicro(edited.Int64).UTC()
 		}
-		m.content = normalise(content.String)
-		m.lower = strings.ToLower(m.content)
+		// classifyAll normalises the text, on every CPU: this goroutine
+		// is the one reading.
+		m.content = content.String
 		m.isBot = isBot
 		m.class = b.cls.classOf(m.subtype, m.author, isBot)
 		msgs = append(msgs, m)
@@ -327,14 +401,20 @@ func (b *build) readSlice(ctx context.Context, conn *sql.Conn, p slice) ([]*mess
 	return msgs, nil
 }
 
-// classifyAll classifies msgs, each classifier on its own goroutine taking
-// the next block of messages; each message's signals are its own, so the
-// result does not depend on who classified it.
+// classifyAll normalises the texts of msgs as read (content) and
+// classifies them, each classifier on its own goroutine taking the next
+// block of messages; each message's signals are its own, so the result
+// does not depend on who classified it.
 func classifyAll(classifiers []*classifier, msgs []*message) {
 	const block = 256
+	one := func(c *classifier, m *message) {
+		m.content = normalise(m.content)
+		m.lower = strings.ToLower(m.content)
+		m.signals = c.classify(m)
+	}
 	if len(classifiers) == 1 || len(msgs) <= block {
 		for _, m := range msgs {
-			m.signals = classifiers[0].classify(m)
+			one(classifiers[0], m)
 		}
 		return
 	}
@@ -348,7 +428,7 @@ func classifyAll(classifiers []*classifier, msgs []*message) {
 					return
 				}
 				for _, m := range msgs[i:min(i+block, len(msgs))] {
-					m.signals = c.classify(m)
+					one(c, m)
 				}
 			}
 		})

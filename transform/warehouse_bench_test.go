@@ -2,10 +2,13 @@ package transform
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +72,46 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// TestDerivedTablesEqual compares the derived tables of two transformed
+// warehouses named by AFTERMATH_COMPARE_A and AFTERMATH_COMPARE_B (for
+// example one transformed by a baseline build, one by a new build), row
+// for row in both directions with EXCEPT ALL, and fails on any
+// difference. It skips without them:
+//
+//	AFTERMATH_COMPARE_A=/tmp/a.duckdb AFTERMATH_COMPARE_B=/tmp/b.duckdb \
+//	go test ./transform -run TestDerivedTablesEqual -v
+func TestDerivedTablesEqual(t *testing.T) {
+	a, b := os.Getenv("AFTERMATH_COMPARE_A"), os.Getenv("AFTERMATH_COMPARE_B")
+	if a == "" || b == "" {
+		t.Skip("AFTERMATH_COMPARE_A and AFTERMATH_COMPARE_B name no warehouses to compare")
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, attach := range []string{"ATTACH ? AS a (READ_ONLY)", "ATTACH ? AS b (READ_ONLY)"} {
+		path := a
+		if strings.Contains(attach, " b ") {
+			path = b
+		}
+		if _, err := db.Exec(strings.Replace(attach, "?", "'"+strings.ReplaceAll(path, "'", "''")+"'", 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, table := range derivedTables {
+		var rows, onlyA, onlyB int64
+		q := fmt.Sprintf(`SELECT (SELECT count(*) FROM a.%[1]s),
+			(SELECT count(*) FROM (FROM a.%[1]s EXCEPT ALL FROM b.%[1]s)),
+			(SELECT count(*) FROM (FROM b.%[1]s EXCEPT ALL FROM a.%[1]s))`, table)
+		if err := db.QueryRow(q).Scan(&rows, &onlyA, &onlyB); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d rows, %d only in A, %d only in B", table, rows, onlyA, onlyB)
+		if onlyA != 0 || onlyB != 0 {
+			t.Errorf("%s differs: %d rows only in A, %d only in B", table, onlyA, onlyB)
+		}
+	}
 }
