@@ -73,7 +73,13 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // Main runs aftermath with args and returns the process exit code. It is
 // what main and the end-to-end tests call.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	d := &deps{
+	return mainDeps(newDeps(stdin, stdout, stderr, getenv), args)
+}
+
+// newDeps builds the real dependencies: the system clock, an HTTP client,
+// the terminal as it is.
+func newDeps(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *deps {
+	return &deps{
 		stdin:      stdin,
 		stdout:     stdout,
 		stderr:     stderr,
@@ -84,7 +90,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 		termWidth:  terminalWidth(stdout),
 		stderrTTY:  isTerminal(stderr),
 	}
-	return mainDeps(d, args)
 }
 
 // mainDeps is Main with its dependencies built, so tests can pretend to be

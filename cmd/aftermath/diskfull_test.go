@@ -52,7 +52,7 @@ func inFullDisk(t *testing.T, mode string, base, mnt, out string, size int64, en
 		}
 	}
 	cmd := exec.Command("/bin/sh", append([]string{"-c", fullDiskScript, "sh", os.Args[0]}, args...)...)
-	cmd.Env = append(os.Environ(), "AFTERMATH_TEST_MAIN=1", "AFTERMATH_DB=", "AFTERMATH_CONFIG=",
+	cmd.Env = append(append(os.Environ(), childEnv...),
 		"SIZE="+strconv.FormatInt(size>>10, 10), "MNT="+mnt, "BASE="+base, "OUT="+out)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{
@@ -78,7 +78,7 @@ func inFullDisk(t *testing.T, mode string, base, mnt, out string, size int64, en
 		// disk.
 		limit := size - treeBytes(t, base)
 		run := exec.Command(prlimit, append([]string{"--fsize=" + strconv.FormatInt(limit, 10), "--", os.Args[0]}, args...)...)
-		run.Env = append(os.Environ(), "AFTERMATH_TEST_MAIN=1", "AFTERMATH_DB=", "AFTERMATH_CONFIG=")
+		run.Env = append(os.Environ(), childEnv...)
 		run.Env = append(run.Env, env...)
 		b, err := run.CombinedOutput()
 		code := 0

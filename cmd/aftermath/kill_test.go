@@ -21,7 +21,7 @@ import (
 // aftermathCmd runs this test binary as aftermath (see TestMain).
 func aftermathCmd(args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "AFTERMATH_TEST_MAIN=1", "AFTERMATH_DB=", "AFTERMATH_CONFIG=")
+	cmd.Env = append(os.Environ(), childEnv...)
 	return cmd
 }
 
