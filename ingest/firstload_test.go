@@ -45,7 +45,7 @@ func TestFirstLoadEqualsBatchedMerge(t *testing.T) {
 	}
 	first := warehousetest.Open(t)
 	firstRes, firstLog := load(first)
-	if !strings.Contains(firstLog, `msg="first load"`) {
+	if !strings.Contains(firstLog, `msg="first load"`) || (fastLoadAvailable && !strings.Contains(firstLog, "go_reads=true")) {
 		t.Fatalf("an empty warehouse was not loaded by the first-load path; log:\n%s", firstLog)
 	}
 	// A watermark of another channel makes the warehouse not empty.
