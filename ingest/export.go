@@ -687,6 +687,21 @@ func (e *exportRun) firstLoad(ctx context.Context, work []chanFiles) (done bool,
 		}
 	}
 	scanned := time.Since(start)
+	if fast {
+		// Go reads the files on every CPU; DuckDB writes on one thread.
+		// With a writer thread per CPU, each holding a row group being
+		// built, the 1M-message load with Block Kit payloads peaked at
+		// 1.03-1.10 GiB; with one, at 0.8 GiB (docs/benchmarks.md).
+		restore, err := warehouse.CapThreads(ctx, e.conn, 1)
+		if err != nil {
+			return false, err
+		}
+		defer func() {
+			if rerr := restore(); rerr != nil && err == nil {
+				err = rerr
+			}
+		}()
+	}
 	var inserted int64
 	err = warehouse.InTx(ctx, e.conn, func(tx *sql.Tx) error {
 		a := e.mergeArgs()
