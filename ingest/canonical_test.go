@@ -65,8 +65,12 @@ func goCanon(doc string) (duckCanon, bool) {
 // other than DuckDB.
 func checkCanonical(t *testing.T, docs []string) (accepted int) {
 	t.Helper()
-	db := warehousetest.Open(t)
-	want := duckCanonical(t, db.DB, docs)
+	return checkCanonicalOn(t, warehousetest.Open(t).DB, docs)
+}
+
+func checkCanonicalOn(t *testing.T, db *sql.DB, docs []string) (accepted int) {
+	t.Helper()
+	want := duckCanonical(t, db, docs)
 	for i, d := range docs {
 		got, ok := goCanon(d)
 		if !ok {
@@ -91,24 +95,42 @@ func checkCanonical(t *testing.T, docs []string) (accepted int) {
 	return accepted
 }
 
+// canonicalSeeds are odd messages: what Go must print as json() does, or
+// give up on.
+var canonicalSeeds = []string{
+	`{}`,
+	`{"ts":"1.2"}`,
+	` { "ts" : "1700000000.000100" , "text" : "a\/b \u00e9 \ud83d\ude00 \" \\ \n\t\r\b\f \u0001\u001f\u007f\u2028 é" } `,
+	`{"ts":1,"thread_ts":-5,"user":null,"text":true,"subtype":false,"reply_count":18446744073709551615,"edited":{"ts":"3.4","user":"U1"}}`,
+	`{"reply_count":-9223372036854775808}`,
+	`{"bot_profile":{"app_id":"A1","name":"n\/x","icons":{"app_id":"no"}},"edited":[1,2],"app_id":{"a":[]}}`,
+	`{"bot_profile":"x","edited":"y","text":[{"a":{"b":[1,{"c":"d"}]}}]}`,
+	`{"a":{"ts":"nested"},"latest_reply":"9.9","parent_user_id":"U\u0030"}`,
+	`{"text":"\u0000 nul"}`,
+	"{\"text\":\"tab\there\"}",
+	`{"x":1.5}`, `{"x":1e3}`, `{"x":-0}`, `{"x":01}`, `{"x":18446744073709551616}`, `{"x":-9223372036854775809}`,
+	`{"x":"\ud83d"}`, `{"x":"\ude00"}`, `{"t\u0065xt":"k"}`, `{"text":"a","text":"b"}`,
+	`{"edited":{"ts":"1","ts":"2"}}`, `{"x":[1,]}`, `{"x":NaN}`, `[1]`, `"s"`, `{"x":"\xff"}`,
+	`{"ts":"1.2",}`, `{"x":tru}`, `{"x":"\q"}`, `{"x" 1}`, `{"a":"b"} x`,
+}
+
 func TestCanonicalMatchesDuckDB(t *testing.T) {
-	docs := []string{
-		`{}`,
-		`{"ts":"1.2"}`,
-		` { "ts" : "1700000000.000100" , "text" : "a\/b \u00e9 \ud83d\ude00 \" \\ \n\t\r\b\f \u0001\u001f\u007f\u2028 é" } `,
-		`{"ts":1,"thread_ts":-5,"user":null,"text":true,"subtype":false,"reply_count":18446744073709551615,"edited":{"ts":"3.4","user":"U1"}}`,
-		`{"reply_count":-9223372036854775808}`,
-		`{"bot_profile":{"app_id":"A1","name":"n\/x","icons":{"app_id":"no"}},"edited":[1,2],"app_id":{"a":[]}}`,
-		`{"bot_profile":"x","edited":"y","text":[{"a":{"b":[1,{"c":"d"}]}}]}`,
-		`{"a":{"ts":"nested"},"latest_reply":"9.9","parent_user_id":"U\u0030"}`,
-		`{"text":"\u0000 nul"}`,
-		"{\"text\":\"tab\there\"}",
-		`{"x":1.5}`, `{"x":1e3}`, `{"x":-0}`, `{"x":01}`, `{"x":18446744073709551616}`, `{"x":-9223372036854775809}`,
-		`{"x":"\ud83d"}`, `{"x":"\ude00"}`, `{"t\u0065xt":"k"}`, `{"text":"a","text":"b"}`,
-		`{"edited":{"ts":"1","ts":"2"}}`, `{"x":[1,]}`, `{"x":NaN}`, `[1]`, `"s"`, `{"x":"\xff"}`,
-		`{"ts":"1.2",}`, `{"x":tru}`, `{"x":"\q"}`, `{"x" 1}`, `{"a":"b"} x`,
-	}
-	if n := checkCanonical(t, docs); n < 9 {
+	if n := checkCanonical(t, canonicalSeeds); n < 9 {
 		t.Fatalf("canonMessage accepted only %d docs", n)
 	}
+}
+
+// FuzzCanonicalMatchesDuckDB holds canonMessage to DuckDB's json() and
+// json_extract on any input: whatever Go accepts, it reads as DuckDB does.
+func FuzzCanonicalMatchesDuckDB(f *testing.F) {
+	for _, s := range canonicalSeeds {
+		f.Add(s)
+	}
+	db := warehousetest.Open(f).DB
+	f.Fuzz(func(t *testing.T, doc string) {
+		if _, ok := goCanon(doc); !ok {
+			return
+		}
+		checkCanonicalOn(t, db, []string{doc})
+	})
 }
