@@ -142,3 +142,40 @@ func BenchmarkScanElements(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCanonFile: Go's one-pass reading of every day file (canonical
+// text and fields of each message, the bounds) for the first load, read
+// into memory first.
+func BenchmarkCanonFile(b *testing.B) {
+	export, n := exportForBench(b)
+	files, err := filepath.Glob(filepath.Join(export, "*", "*.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var days [][]byte
+	var size int64
+	for _, f := range files {
+		day, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		days = append(days, day)
+		size += int64(len(day))
+	}
+	b.SetBytes(size)
+	var canon []byte
+	var msgs []canonMsg
+	for b.Loop() {
+		read := 0
+		for i, day := range days {
+			var ok bool
+			if canon, msgs, ok = canonFile(canon[:0], msgs[:0], day, DefaultBounds()); !ok {
+				b.Fatalf("%s: not read in one pass", files[i])
+			}
+			read += len(msgs)
+		}
+		if int64(read) < n {
+			b.Fatalf("read %d messages; the export holds at least %d", read, n)
+		}
+	}
+}
