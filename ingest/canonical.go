@@ -121,63 +121,88 @@ func canonMessage(dst, src []byte, f *messageFields) (out []byte, ok bool) {
 	return w.out, true
 }
 
-// canonMsg is one message canonFile read: its canonical text's span in
-// the output, and its fields (spans relative to that text).
-type canonMsg struct {
-	start, end int
-	f          messageFields
+// arrayReader reads a day file, a JSON array of message objects, one
+// message at a time with canonMessage's reader, checking the bounds (the
+// size of each message as written, its nesting) and the array's form as
+// it goes. When it cannot go on (a message it is not sure of, past a
+// bound, or not a strict array), stuck says where: the caller reads the
+// rest element by element (scanElements), which says what is wrong.
+type arrayReader struct {
+	w     canonWriter
+	b     Bounds
+	done  bool // the array and the file ended cleanly
+	stuck bool // a message or the form could not be read
+	from  int  // when stuck: where the unread part starts (0: the file)
 }
 
-// canonFile reads a whole day file, a JSON array of message objects,
-// appending each message's canonical text to dst and its span and fields
-// to msgs. ok is false when the file is not a strict JSON array of
-// objects this reader is sure of, each within the bounds b (size of its
-// text as written, nesting); the caller then reads the file element by
-// element (scanElements), which says what is wrong.
-func canonFile(dst []byte, msgs []canonMsg, data []byte, b Bounds) (out []byte, ms []canonMsg, ok bool) {
-	w := canonWriter{src: data, out: dst, limit: b.Depth}
+// open starts reading data; false (stuck at 0) when it does not start
+// as an array.
+func (r *arrayReader) open(data []byte, b Bounds) bool {
+	*r = arrayReader{w: canonWriter{src: data, limit: b.Depth}, b: b}
+	w := &r.w
 	w.skipSpace()
 	if w.i >= len(data) || data[w.i] != '[' {
-		return dst, msgs, false
+		r.stuck = true
+		return false
 	}
 	w.i++
 	w.skipSpace()
 	if w.i < len(data) && data[w.i] == ']' {
 		w.i++
 		w.skipSpace()
-		return w.out, msgs, w.i == len(data)
+		r.done, r.stuck = w.i == len(data), w.i != len(data)
+		return r.done
 	}
-	for {
-		if w.i >= len(data) || data[w.i] != '{' {
-			return dst, msgs, false
-		}
-		from, start := w.i, len(w.out)
-		w.f, w.seen, w.maxDepth = messageFields{}, 0, 0
-		if !w.object(1, noField) || w.i-from > b.MessageBytes {
-			return dst, msgs, false
-		}
-		m := canonMsg{start: start, end: len(w.out), f: w.f}
-		for k := range m.f {
-			m.f[k].start -= start
-			m.f[k].end -= start
-		}
-		msgs = append(msgs, m)
+	return true
+}
+
+// next appends the next message's canonical text to dst and returns it
+// with its fields (spans relative to its text). ok is false when the
+// reader is done or stuck (r.from is then the message's start).
+func (r *arrayReader) next(dst []byte, f *messageFields) (out []byte, ok bool) {
+	if r.done || r.stuck {
+		return dst, false
+	}
+	w, data := &r.w, r.w.src
+	from := w.i
+	stuck := func() ([]byte, bool) {
+		r.stuck, r.from = true, from
+		return dst, false
+	}
+	if w.i >= len(data) || data[w.i] != '{' {
+		return stuck()
+	}
+	w.out = dst
+	start := len(dst)
+	w.f, w.seen = messageFields{}, 0
+	if !w.object(1, noField) || w.i-from > r.b.MessageBytes {
+		return stuck()
+	}
+	// The message counts only once what follows it is a separator.
+	w.skipSpace()
+	if w.i >= len(data) {
+		return stuck()
+	}
+	switch data[w.i] {
+	case ',':
+		w.i++
 		w.skipSpace()
-		if w.i >= len(data) {
-			return dst, msgs, false
+	case ']':
+		w.i++
+		w.skipSpace()
+		if w.i != len(data) {
+			return stuck()
 		}
-		switch data[w.i] {
-		case ',':
-			w.i++
-			w.skipSpace()
-		case ']':
-			w.i++
-			w.skipSpace()
-			return w.out, msgs, w.i == len(data)
-		default:
-			return dst, msgs, false
-		}
+		r.done = true
+	default:
+		return stuck()
 	}
+	*f = w.f
+	for k := range f {
+		f[k].start -= start
+		f[k].end -= start
+	}
+	return w.out, true
 }
 
 func (w *canonWriter) skipSpace() {

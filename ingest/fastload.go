@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -18,7 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
-	"github.com/apache/arrow-go/v18/arrow/memory/mallocator"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/aftermath-dev/aftermath/internal/redact"
@@ -154,9 +155,12 @@ func newFastReader(ctx context.Context, paths, ids []string, b Bounds) *fastRead
 		go func() {
 			defer r.wg.Done()
 			defer done.Done()
-			// Batches live in C memory: DuckDB copies them, and the Go
-			// heap would clear and collect them for nothing.
-			w := fastWorker{r: r, rb: array.NewRecordBuilder(mallocator.NewMallocator(), fastSchema)}
+			// Batches live on the Go heap. In C memory (arrow's
+			// mallocator) they are allocated on Go's threads and freed on
+			// DuckDB's, and glibc's per-thread arenas kept growing: the
+			// 4.9M-message load peaked at 1,027 MiB, against 967 MiB
+			// with MALLOC_ARENA_MAX=2 (docs/benchmarks.md).
+			w := fastWorker{r: r, rb: array.NewRecordBuilder(memory.DefaultAllocator, fastSchema)}
 			defer w.rb.Release()
 			for {
 				i := int(next.Add(1) - 1)
@@ -193,9 +197,9 @@ type fastWorker struct {
 	rb    *array.RecordBuilder
 	rows  int
 	bytes int
-	data  []byte     // the file being read (reused)
-	canon []byte     // canonical text of its messages (reused)
-	msgs  []canonMsg // and where each is (reused)
+	data  []byte // the file being read (reused)
+	canon []byte // canonical text of one message (reused)
+	ar    arrayReader
 	f     messageFields
 }
 
@@ -229,46 +233,57 @@ func (w *fastWorker) read(path string) error {
 	}
 }
 
-// file reads one day file into the batch: in one pass (canonFile) when
-// every message is within the bounds and one Go is sure of, else element
-// by element.
+// file reads one day file into the batch: message by message in one
+// pass (arrayReader), and from the first message that pass cannot read,
+// element by element as the bound scan finds them.
 func (w *fastWorker) file(path, channelID string, b Bounds) error {
 	if err := w.read(path); err != nil {
 		return fmt.Errorf("%w: %v", errFastUnclean, err)
 	}
 	data := w.data
-	var ok bool
-	if w.canon, w.msgs, ok = canonFile(w.canon[:0], w.msgs[:0], data, b); ok {
-		for k := range w.msgs {
-			m := &w.msgs[k]
-			if !w.row(channelID, w.canon[m.start:m.end], &m.f, true, nil) {
+	n := 0
+	if w.ar.open(data, b) {
+		for {
+			var ok bool
+			if w.canon, ok = w.ar.next(w.canon[:0], &w.f); !ok {
+				break
+			}
+			n++
+			if !w.row(channelID, w.canon, &w.f, true, nil) {
 				return nil
 			}
 		}
-		w.r.objects.Add(int64(len(w.msgs)))
-		return nil
 	}
-	s := boundsScanner{b: b}
-	if !s.feed(data) || !s.closed || !strictArray(data, s.elems) {
-		return fmt.Errorf("%w: %s", errFastUnclean, path)
-	}
-	for _, e := range s.elems {
-		if e.problem != "" {
+	if w.ar.stuck {
+		// The rest of the array: from its start (the file's '['), or
+		// from the first message not read, just after a '[' or ','.
+		from := w.ar.from
+		s := boundsScanner{b: b}
+		if from > 0 {
+			s.started, s.depth = true, 1
+		}
+		if !s.feed(data[from:]) || !s.closed || !strictArray(data[from:], s.elems, from == 0) {
 			return fmt.Errorf("%w: %s", errFastUnclean, path)
 		}
-		src := data[e.start:e.end]
-		var ok bool
-		w.canon, ok = canonMessage(w.canon[:0], src, &w.f)
-		// A message Go cannot read goes to json() as written, which
-		// DuckDB must see as valid UTF-8, as it would in the file.
-		if !ok && !utf8.Valid(src) {
-			return fmt.Errorf("%w: %s is not UTF-8", errFastUnclean, path)
-		}
-		if !w.row(channelID, w.canon, &w.f, ok, src) {
-			return nil
+		for _, e := range s.elems {
+			if e.problem != "" {
+				return fmt.Errorf("%w: %s", errFastUnclean, path)
+			}
+			src := data[from+int(e.start) : from+int(e.end)]
+			var ok bool
+			w.canon, ok = canonMessage(w.canon[:0], src, &w.f)
+			// A message Go cannot read goes to json() as written, which
+			// DuckDB must see as valid UTF-8, as it would in the file.
+			if !ok && !utf8.Valid(src) {
+				return fmt.Errorf("%w: %s is not UTF-8", errFastUnclean, path)
+			}
+			n++
+			if !w.row(channelID, w.canon, &w.f, ok, src) {
+				return nil
+			}
 		}
 	}
-	w.r.objects.Add(int64(len(s.elems)))
+	w.r.objects.Add(int64(n))
 	return nil
 }
 
@@ -351,6 +366,12 @@ func (w *fastWorker) flush() bool {
 // by Go. It returns the rows inserted and the objects the files hold;
 // errFastUnclean (wrapped) when a file is not a clean JSON array.
 func fastFirstLoad(ctx context.Context, conn *sql.Conn, tx *sql.Tx, paths, ids []string, b Bounds, a mergeArgs) (inserted, objects int64, err error) {
+	// The heap holds little but byte buffers that are live (each worker's
+	// day file, up to fastFileLimit, and the batches in flight): collect
+	// at 25% growth rather than 100%, so that Go's share of the peak
+	// stays near what it uses. The collections are cheap (nothing to
+	// scan in byte buffers).
+	defer debug.SetGCPercent(debug.SetGCPercent(25))
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := newFastReader(rctx, paths, ids, b)
@@ -392,11 +413,12 @@ func fastFirstLoad(ctx context.Context, conn *sql.Conn, tx *sql.Tx, paths, ids [
 }
 
 // strictArray reports whether the bytes around the elements the scanner
-// found are exactly a JSON array's: '[', the elements separated by single
-// commas, ']', and whitespace. The scanner itself lets through forms that
+// found are exactly a JSON array's: '[' (unless the data starts after
+// it: withOpen false), the elements separated by single commas, ']', and
+// whitespace. The scanner itself lets through forms that
 // read_json_objects may read otherwise (a trailing comma, two commas in a
 // row), which the batched path then handles as it always did.
-func strictArray(data []byte, elems []element) bool {
+func strictArray(data []byte, elems []element, withOpen bool) bool {
 	between := func(from, to int64, sep byte) bool {
 		seen := false
 		for _, c := range data[from:to] {
@@ -411,14 +433,21 @@ func strictArray(data []byte, elems []element) bool {
 				return false
 			}
 		}
-		return seen
+		return seen || sep == 0
+	}
+	open := byte('[')
+	if !withOpen {
+		open = 0
 	}
 	end := int64(len(data))
 	if len(elems) == 0 {
+		if !withOpen {
+			return false
+		}
 		i := bytes.IndexByte(data, '[')
 		return i >= 0 && between(0, int64(i)+1, '[') && between(int64(i)+1, end, ']')
 	}
-	if !between(0, elems[0].start, '[') {
+	if !between(0, elems[0].start, open) {
 		return false
 	}
 	for i := 1; i < len(elems); i++ {
