@@ -25,10 +25,10 @@ import (
 	"github.com/aftermath-dev/aftermath/internal/redact"
 )
 
-// The first load with Go reading the day files (fastFirstLoad): Go scans
-// each file for the bounds, as countObjects does, and in the same pass
-// reads each message (canonMessage) into json()'s text of it and its
-// fields; the rows reach DuckDB as Arrow batches (the view fast_messages,
+// The first load with Go reading the day files (fastFirstLoad): Go reads
+// each file once (arrayReader), checking the array and the bounds as
+// countObjects does and turning each message into json()'s text of it
+// and its fields; the rows reach DuckDB as Arrow batches (the view fast_messages,
 // read by fast_first_load_messages), so DuckDB only derives the columns
 // and writes them. Measured in docs/benchmarks.md: DuckDB's own reading
 // of the messages (read_json_objects, json(), the redaction prefilter,
