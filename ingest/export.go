@@ -669,26 +669,62 @@ func (e *exportRun) firstLoad(ctx context.Context, work []chanFiles) (done bool,
 	for i, n := range names {
 		paths[i] = local[n]
 	}
-	objects, clean := countObjects(ctx, paths, e.opts.Bounds)
-	if !clean {
-		return fallBack("a file is not a JSON array or breaks a bound")
+	// Go reads the files itself (fastload.go) unless this build lacks
+	// the Arrow API or a file is too big to read whole; else Go only
+	// counts their objects and DuckDB reads them.
+	fast := fastLoadAvailable
+	for _, p := range paths {
+		if st, err := os.Stat(p); err != nil || st.Size() > fastFileLimit {
+			fast = false
+			break
+		}
+	}
+	var objects int64
+	if !fast {
+		var clean bool
+		if objects, clean = countObjects(ctx, paths, e.opts.Bounds); !clean {
+			return fallBack("a file is not a JSON array or breaks a bound")
+		}
 	}
 	scanned := time.Since(start)
+	if fast {
+		// Go reads the files on every CPU; DuckDB writes on one thread.
+		// With a writer thread per CPU, each holding a row group being
+		// built, the 1M-message load with Block Kit payloads peaked at
+		// 1.03-1.10 GiB; with one, at 0.8 GiB (docs/benchmarks.md).
+		restore, err := warehouse.CapThreads(ctx, e.conn, 1)
+		if err != nil {
+			return false, err
+		}
+		defer func() {
+			if rerr := restore(); rerr != nil && err == nil {
+				err = rerr
+			}
+		}()
+	}
 	var inserted int64
 	err = warehouse.InTx(ctx, e.conn, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx,
-			`CREATE OR REPLACE TEMP TABLE stage_files AS SELECT unnest($1::VARCHAR[]) AS path, unnest($2::VARCHAR[]) AS channel_id`,
-			paths, ids); err != nil {
-			return err
-		}
-		committed(e.opts.Committed, "export: first load begin")
 		a := e.mergeArgs()
-		res, err := tx.ExecContext(ctx, step("first_load_messages", sourceFiles4), append(a.list(), paths)...)
-		if err != nil {
-			return err
-		}
-		if inserted, err = res.RowsAffected(); err != nil {
-			return err
+		if fast {
+			committed(e.opts.Committed, "export: first load begin")
+			var err error
+			if inserted, objects, err = fastFirstLoad(ctx, e.conn, tx, paths, ids, e.opts.Bounds, a); err != nil {
+				return err
+			}
+		} else {
+			if _, err := tx.ExecContext(ctx,
+				`CREATE OR REPLACE TEMP TABLE stage_files AS SELECT unnest($1::VARCHAR[]) AS path, unnest($2::VARCHAR[]) AS channel_id`,
+				paths, ids); err != nil {
+				return err
+			}
+			committed(e.opts.Committed, "export: first load begin")
+			res, err := tx.ExecContext(ctx, step("first_load_messages", sourceFiles4), append(a.list(), paths)...)
+			if err != nil {
+				return err
+			}
+			if inserted, err = res.RowsAffected(); err != nil {
+				return err
+			}
 		}
 		committed(e.opts.Committed, "export: first load messages written")
 		if inserted != objects {
@@ -710,7 +746,7 @@ func (e *exportRun) firstLoad(ctx context.Context, work []chanFiles) (done bool,
 		return fallBack("not clean", "err", err)
 	}
 	committed(e.opts.Committed, "export: first load commit")
-	e.log.Debug("first load", "files", len(paths), "messages", inserted, "scan", scanned.Round(time.Millisecond),
+	e.log.Debug("first load", "files", len(paths), "messages", inserted, "go_reads", fast, "scan", scanned.Round(time.Millisecond),
 		"store", (time.Since(start) - scanned).Round(time.Millisecond))
 	e.Counts.FilesRead += len(paths)
 	e.Counts.MessagesRead += inserted

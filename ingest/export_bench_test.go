@@ -142,3 +142,47 @@ func BenchmarkScanElements(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCanonFile: Go's one-pass reading (arrayReader) of every day file (canonical
+// text and fields of each message, the bounds) for the first load, read
+// into memory first.
+func BenchmarkCanonFile(b *testing.B) {
+	export, n := exportForBench(b)
+	files, err := filepath.Glob(filepath.Join(export, "*", "*.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var days [][]byte
+	var size int64
+	for _, f := range files {
+		day, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		days = append(days, day)
+		size += int64(len(day))
+	}
+	b.SetBytes(size)
+	var canon []byte
+	var f messageFields
+	var r arrayReader
+	for b.Loop() {
+		read := 0
+		for i, day := range days {
+			r.open(day, DefaultBounds())
+			for {
+				var ok bool
+				if canon, ok = r.next(canon[:0], &f); !ok {
+					break
+				}
+				read++
+			}
+			if !r.done {
+				b.Fatalf("%s: not read in one pass", files[i])
+			}
+		}
+		if int64(read) < n {
+			b.Fatalf("read %d messages; the export holds at least %d", read, n)
+		}
+	}
+}

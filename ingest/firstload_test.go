@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,6 +29,11 @@ func TestFirstLoadEqualsBatchedMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	export := filepath.Join(dir, "export")
+	// Messages that take every branch of Go's reading (fastload.go): odd
+	// escapes, numbers Go leaves to json(), secrets, whitespace, nesting.
+	if err := os.WriteFile(filepath.Join(export, "incidents", "2026-11-23.json"), []byte(oddMessages), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	load := func(db *warehouse.DB) (*Result, string) {
 		var log bytes.Buffer
 		res, err := IngestExport(context.Background(), db, ExportOptions{
@@ -45,7 +51,7 @@ func TestFirstLoadEqualsBatchedMerge(t *testing.T) {
 	}
 	first := warehousetest.Open(t)
 	firstRes, firstLog := load(first)
-	if !strings.Contains(firstLog, `msg="first load"`) {
+	if !strings.Contains(firstLog, `msg="first load"`) || (fastLoadAvailable && !strings.Contains(firstLog, "go_reads=true")) {
 		t.Fatalf("an empty warehouse was not loaded by the first-load path; log:\n%s", firstLog)
 	}
 	// A watermark of another channel makes the warehouse not empty.
@@ -64,8 +70,18 @@ func TestFirstLoadEqualsBatchedMerge(t *testing.T) {
 	if firstRes.Counts.MessagesNew < 1000 {
 		t.Fatalf("stored %d messages; the test needs a real workspace", firstRes.Counts.MessagesNew)
 	}
+	var odd, secrets int
+	if err := first.QueryRow(`SELECT count(*) FILTER (ts LIKE '1779500000.%'),
+		count(*) FILTER (regexp_matches(raw::VARCHAR, 'xoxb-123|XOXP-1-2|xoxe-1-2|T=abc|B0/secret'))
+		FROM messages`).Scan(&odd, &secrets); err != nil {
+		t.Fatal(err)
+	}
+	if odd != 13 || secrets != 0 {
+		t.Errorf("first load stored %d of the 13 odd messages, %d with a secret; want 13 and 0", odd, secrets)
+	}
 	for _, q := range []string{
 		`SELECT * EXCLUDE (ingested_at, updated_at, run_id, raw), raw::VARCHAR FROM messages ORDER BY channel_id, ts`,
+		`SELECT ts, raw::VARCHAR FROM messages WHERE ts LIKE '1779500000.%' ORDER BY ts`,
 		`SELECT channel_id, oldest_ts, newest_ts, last_source, history_complete, archived_complete FROM channel_state WHERE channel_id <> 'CNONE' ORDER BY channel_id`,
 	} {
 		if diff := cmp.Diff(warehouse.Rows(t, batched.DB, q), warehouse.Rows(t, first.DB, q)); diff != "" {
@@ -73,6 +89,38 @@ func TestFirstLoadEqualsBatchedMerge(t *testing.T) {
 		}
 	}
 }
+
+// oddMessages is a day file of messages that are all storable, each
+// odd in a way Go's reading must match json() and json_extract on, or
+// leave to them: \/ and \u escapes, surrogate pairs, control characters,
+// raw UTF-8, floats, -0, an integer beyond 64 bits, a key written with an
+// escape, a field given twice, deep nesting, pretty-printing, and
+// secrets in several letter cases (the redaction runs in SQL on those).
+const oddMessages = `[
+  {"type":"message","ts":"1779500000.000001","user":"U1","text":"a\/b \u00e9 \ud83d\ude00 \" \\ \n\t\u0001\u001f tab\u0009 é ☃"},
+  {"type":"message","ts":"1779500000.000002","user":"U1","text":"score","metrics":{"p99":1.5,"e":1e3,"neg":-0,"big":123456789012345678901234,"small":-12}},
+  {"type":"message","ts":"1779500000.000003","user":"U1","text":"token xoxb-123-456-abc and XOXP-1-2 here"},
+  {"type":"message","ts":"1779500000.000004","user":"U1","text":"<https://files.slack.com/x.png?t=xoxe-1-2&dl=1>","files":[{"url_private":"https:\/\/files.slack.com\/f?T=abc"}]},
+  {"type":"message","ts":"1779500000.000005","user":"U1","text":"hook https:\/\/hooks.slack.com\/services\/T0\/B0\/secret ok"},
+  {"type":"message","ts":"1779500000.000006","user":"U1","t\u0065xt":"escaped key","text":"plain"},
+  {"type":"message","ts":"1779500000.000007","user":"U1","text":"first","text":"second"},
+  {"type":"message","ts":"1779500000.000008","user":"U1","text":"deep","d":[[[[[[[[[[[[[[[[[[[[{"a":[{"b":{"c":[1,2,{"e":"f"}]}}]}]]]]]]]]]]]]]]]]]]]]},
+  {
+    "type" : "message" ,
+    "ts" : "1779500000.000009" ,
+    "user" : null ,
+    "bot_id" : "B1" ,
+    "bot_profile" : { "app_id" : "A1" , "name" : "bot \/ name" , "icons" : { "image_36" : "https:\/\/a.slack-edge.com\/x.png" } } ,
+    "subtype" : "bot_message" ,
+    "text" : "" ,
+    "blocks" : [ ] ,
+    "attachments" : [ { } ]
+  },
+  {"type":"message","ts":"1779500000.000010","user":"U2","text":"edited","edited":{"user":"U2","ts":"1779500001.000000"},"thread_ts":"1779500000.000010","reply_count":2,"latest_reply":"1779500000.000011","reply_users":["U1"]},
+  {"type":"message","ts":"1779500000.000011","user":"U1","text":"reply","thread_ts":"1779500000.000010","parent_user_id":"U2","app_id":"A2","username":"u"},
+  {"type":"message","ts":"1779500000.000012","user":"U1","text":"Kelvin hooKs.slacK.com\/services\/T\/B\/x and \u212a","flag":true,"none":null,"n":0,"m":18446744073709551615,"k":-9223372036854775808},
+  {"type":"message","ts":"1779500000.000013","user":"U1","text":"tombstone","subtype":"tombstone","edited":{"ts":"1779500002.5"}}
+]`
 
 // The first-load path tells Progress how far it got, as the batched path
 // does: the terminal's progress bar of `ingest export` depends on it (it

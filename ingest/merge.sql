@@ -45,6 +45,13 @@ WITH src AS (
 		[json_type(x[1]), json_type(x[2]), json_type(x[4]), json_type(x[11]), json_type(x[10]),
 			json_type(x[14]), json_type(x[16])] AS t
 	FROM x
+{{derive_messages}};
+
+-- name: derive_messages
+-- The end of staged_messages and fast_staged_messages (not a statement of
+-- its own): from f (channel_id, origin, raw, kind, v = the text of the
+-- fields $.ts … $.latest_reply, t = the types of ts, thread_ts, user,
+-- text, subtype, reply_count and edited), the columns and the problem.
 ), g AS (
 SELECT
 	channel_id, origin, raw,
@@ -83,7 +90,49 @@ SELECT g.* EXCLUDE (problem0), coalesce(problem0, CASE
 		WHEN posted_at < w.lo THEN 'ts ' || ts || ' is before Slack existed (' || strftime(w.lo, '%Y-%m-%d') || ')'
 		WHEN posted_at > w.hi THEN 'ts ' || ts || ' is more than a day after the run'
 	END) AS problem
-FROM g, ts_window w;
+FROM g, ts_window w
+
+-- name: fast_staged_messages
+-- staged_messages over the Arrow view fast_messages, which Go fills while
+-- it reads the day files (ingest/fastload.go): channel_id, doc, canon,
+-- fast, v, t. Where Go read a message itself (canon: doc is already
+-- json()'s text of it) and found no text the redaction could match
+-- (fast), raw is doc (a JSON value, stored without a cast that would
+-- parse it again) and v and t are Go's, so DuckDB does not parse the
+-- message at all; the other messages go through json(), the redaction and
+-- json_extract exactly as in staged_messages (CASE evaluates each branch
+-- only for its own rows).
+WITH src AS (
+	SELECT channel_id, NULL::VARCHAR AS origin, doc, canon, fast, v AS gv, t AS gt FROM fast_messages
+), red AS (
+	SELECT channel_id, origin, fast, gv, gt, CASE WHEN fast THEN doc ELSE ({{redact_j}})::JSON END AS raw
+	FROM (SELECT channel_id, origin, doc, fast, gv, gt, CASE WHEN canon THEN doc::VARCHAR ELSE json(doc)::VARCHAR END AS j FROM src)
+), x AS (
+	SELECT channel_id, origin, raw, fast, gv, gt,
+		CASE WHEN starts_with(raw, '{') THEN 'OBJECT' END AS kind,
+		CASE WHEN NOT fast THEN json_extract(raw, ['$.ts', '$.thread_ts', '$.parent_user_id', '$.user', '$.bot_id',
+			'$.app_id', '$.bot_profile.app_id', '$.username', '$.bot_profile.name', '$.subtype',
+			'$.text', '$.edited.ts', '$.edited.user', '$.reply_count', '$.latest_reply', '$.edited']) END AS x
+	FROM red
+), f AS (
+	SELECT channel_id, origin, raw, kind,
+		CASE WHEN fast THEN gv ELSE list_transform(x[1:15], e -> json_extract_string(e, '$')) END AS v,
+		CASE WHEN fast THEN gt ELSE [json_type(x[1]), json_type(x[2]), json_type(x[4]), json_type(x[11]), json_type(x[10]),
+			json_type(x[14]), json_type(x[16])] END AS t
+	FROM x
+{{derive_messages}};
+
+-- name: fast_first_load_messages
+-- first_load_messages over fast_messages: the first load when Go reads the
+-- day files.
+INSERT INTO messages (channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
+	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
+	source, ingested_at, updated_at, run_id)
+SELECT channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
+	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
+	$3, $1, $1, $2
+FROM ({{fast_staged_messages}})
+WHERE problem IS NULL;
 
 -- name: first_load_messages
 -- The first load of an empty messages table: every file in one statement,

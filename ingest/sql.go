@@ -82,9 +82,16 @@ func step(name, source string) string {
 	if !ok {
 		panic(fmt.Sprintf("ingest: merge.sql has no step %q", name))
 	}
-	staged := ""
+	var staged, fastStaged, derive string
 	if strings.Contains(s, "{{staged_messages}}") {
 		staged = strings.TrimSuffix(step("staged_messages", source), ";")
 	}
-	return strings.NewReplacer("{{source}}", source, "{{redact_j}}", redactJ, "{{staged_messages}}", staged).Replace(s)
+	if strings.Contains(s, "{{fast_staged_messages}}") {
+		fastStaged = strings.TrimSuffix(step("fast_staged_messages", source), ";")
+	}
+	if strings.Contains(s, "{{derive_messages}}") {
+		derive = steps["derive_messages"]
+	}
+	return strings.NewReplacer("{{source}}", source, "{{redact_j}}", redactJ, "{{staged_messages}}", staged,
+		"{{fast_staged_messages}}", fastStaged, "{{derive_messages}}", derive).Replace(s)
 }

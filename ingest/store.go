@@ -194,7 +194,7 @@ func mergeUsers(ctx context.Context, conn *sql.Conn, a mergeArgs, source string,
 func argsFor(name string, a mergeArgs) []any {
 	switch name {
 	case "insert_messages", "insert_all_messages", "mark_deleted", "insert_channel_state", "insert_channels", "insert_users",
-		"first_load_messages", "first_load_channel_state":
+		"first_load_messages", "fast_first_load_messages", "first_load_channel_state":
 		return a.list()
 	case "plan_channels", "plan_users":
 		return []any{a.runID}

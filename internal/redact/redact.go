@@ -15,6 +15,7 @@
 package redact
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 )
@@ -76,4 +77,67 @@ func Token(s, secret string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, secret, Replacement)
+}
+
+// MayContainBytes is a faster, looser MayContain for a bulk load: false
+// means MayContain(string(b)) is false (so String(b) == b); true may be
+// wrong. It looks only at the bytes every prefilter match must hold, each
+// found with bytes.IndexByte: a '=' after t or token and '?' or '&', an
+// 'x' starting xox or xapp, a '.' inside hooks.slack, in any ASCII letter
+// case; and it says true for any text holding the two non-ASCII letters
+// that (?i) folds onto the patterns' letters (the Kelvin sign K onto k,
+// the long s ſ onto s: Go's and RE2's case folding agree on these).
+func MayContainBytes(b []byte) bool {
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(b[i:], '=')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i >= 2 && b[i-1]|0x20 == 't' && (b[i-2] == '?' || b[i-2] == '&') {
+			return true
+		}
+		if i >= 6 && (b[i-6] == '?' || b[i-6] == '&') && foldEq(b[i-5:i], "token") {
+			return true
+		}
+	}
+	for _, x := range []byte{'x', 'X'} {
+		for i := 0; ; i++ {
+			j := bytes.IndexByte(b[i:], x)
+			if j < 0 {
+				break
+			}
+			i += j
+			if foldEq(b[i+1:], "ox") || foldEq(b[i+1:], "app") {
+				return true
+			}
+		}
+	}
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(b[i:], '.')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i >= 5 && foldEq(b[i-5:i], "hooks") && foldEq(b[i+1:], "slack") {
+			return true
+		}
+	}
+	// K (U+212A) and ſ (U+017F).
+	return bytes.Contains(b, []byte("\u212a")) || bytes.Contains(b, []byte("\u017f"))
+}
+
+// foldEq reports whether b starts with the lower-case ASCII word w in any
+// letter case (c|0x20 is a lower-case letter only for that letter's two
+// cases).
+func foldEq(b []byte, w string) bool {
+	if len(b) < len(w) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if b[i]|0x20 != w[i] {
+			return false
+		}
+	}
+	return true
 }

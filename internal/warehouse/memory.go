@@ -55,3 +55,26 @@ func ParseSize(s string) (int64, bool) {
 	}
 	return int64(f * mult), true
 }
+
+// CapThreads lowers DuckDB's threads, a setting of the whole database, to
+// n for one statement, never raising it, and returns the function that
+// puts the previous number back (even after the caller's context is
+// cancelled).
+func CapThreads(ctx context.Context, conn *sql.Conn, n int) (restore func() error, err error) {
+	var prev int64
+	if err := conn.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&prev); err != nil {
+		return nil, fmt.Errorf("read threads: %w", err)
+	}
+	if prev <= int64(n) {
+		return func() error { return nil }, nil
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET threads = %d", n)); err != nil {
+		return nil, fmt.Errorf("cap threads at %d: %w", n, err)
+	}
+	return func() error {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d", prev)); err != nil {
+			return fmt.Errorf("restore threads %d: %w", prev, err)
+		}
+		return nil
+	}, nil
+}
