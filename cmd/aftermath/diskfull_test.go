@@ -37,7 +37,6 @@ type fullDisk struct {
 	fileLimit bool
 }
 
-
 // inFullDisk runs aftermath args (which name files under mnt) with the
 // contents of base on a tmpfs of size bytes at mnt, and returns the exit
 // code and output; what the command left is copied to out. Where no
