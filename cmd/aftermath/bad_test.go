@@ -100,6 +100,24 @@ func genbad(kind, out, base string) error {
 		}, 0)
 	case "zip-symlink":
 		return writeZip(out, base, []zipExtra{{name: "incidents/2026-11-23.json", body: []byte("/etc/passwd"), mode: fs.ModeSymlink | 0o777}}, 0)
+	case "bulk":
+		// 8 MB of ordinary messages over 40 days: enough that DuckDB
+		// writes and checkpoints on its own threads.
+		if err := os.CopyFS(out, os.DirFS(base)); err != nil {
+			return err
+		}
+		for d := range 40 {
+			var msgs []string
+			for i := range 100 {
+				ts := 1790000000 + int64(d)*86400 + int64(i)*60
+				msgs = append(msgs, fmt.Sprintf(`{"type": "message", "ts": "%d.000100", "user": "U0BOB", "text": "bulk %d %s"}`, ts, i, strings.Repeat("x", 2000)))
+			}
+			name := filepath.Join(out, "incidents", unixDay(1790000000+int64(d)*86400)+".json")
+			if err := os.WriteFile(name, []byte("["+strings.Join(msgs, ",")+"]"), 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "deep", "deep-200", "huge", "many-files":
 		if err := os.CopyFS(out, os.DirFS(base)); err != nil {
 			return err
