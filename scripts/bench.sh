@@ -19,13 +19,18 @@ export_sizes=${BENCH_EXPORT_SIZES:-100k,1m,5m}
 # incidents (few-channels).
 transform_sizes=${BENCH_TRANSFORM_SIZES:-1m,2m,4m}
 transform_shapes=${BENCH_TRANSFORM_SHAPES:-default,few-channels,blocks}
+# Report and nightly run sizes (1m-2k: 1M messages, 2,000 incidents).
+report_sizes=${BENCH_REPORT_SIZES:-1m,2m,4m,1m-2k,1m-4k}
+run_sizes=${BENCH_RUN_SIZES:-1m}
 export GOFLAGS=-tags=duckdb_arrow
 mkdir -p "$work"
 gen=$work/benchmarks.generated.md
 "$bin" dev bench --work "$work" --runs "$runs" --out "$gen" \
 	--export-sizes "$export_sizes" --export-shapes "$shapes" \
-	--transform-sizes "$transform_sizes" --transform-shapes "$transform_shapes"
-{
+	--transform-sizes "$transform_sizes" --transform-shapes "$transform_shapes" \
+	--report-sizes "$report_sizes" --run-sizes "$run_sizes"
+# BENCH_SLACK=0 leaves out the Slack Web API benchmark.
+[[ ${BENCH_SLACK:-1} == 0 ]] || {
 	echo
 	echo "### Slack Web API ingest"
 	echo
