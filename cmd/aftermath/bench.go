@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -216,7 +217,11 @@ func (b *benchSuite) machine() {
 		}
 		build = cmp.Or(rev, "?") + dirty
 	}
-	duck := b.queryValue(filepath.Join(b.opts.work, "version.duckdb"), "SELECT library_version FROM pragma_version()")
+	duck := "?"
+	if db, err := sql.Open("duckdb", ""); err == nil {
+		db.QueryRowContext(b.ctx, "SELECT library_version FROM pragma_version()").Scan(&duck)
+		db.Close()
+	}
 	fmt.Fprintf(b.w, "Measured %s by `make bench` (`aftermath dev bench --runs %d`), build %s, Go %s, DuckDB %s.\n",
 		b.d.now().UTC().Format("2006-01-02 15:04 MST"), b.opts.runs, build, runtime.Version(), duck)
 	fmt.Fprintf(b.w, "Machine: %s, %d CPUs, %s RAM, Linux %s; load average %s at the start.\n",

@@ -30,6 +30,7 @@ func TestDevBenchSmoke(t *testing.T) {
 	md := string(b)
 	for _, want := range []string{
 		`(?m)^Machine: .+, \d+ CPUs, [0-9.]+ GiB RAM`,
+		`DuckDB v\d+\.\d+`,
 		`(?m)^\| \d+ \| default \| [0-9.]+ s \| [0-9.]+ s \| [0-9.]+× \|`,               // export vs read_json
 		`(?m)^\| \d+ \| few-channels \| 8 \| [0-9.]+ s \| [0-9.]+ s \|`,                 // transform, 8 long incidents
 		`(?m)^\| \d+ \| default \| [1-9]\d* \| [0-9.]+ s \| [0-9.]+ s \|`,               // transform

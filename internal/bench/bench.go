@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"sort"
 	"strings"
@@ -22,17 +23,32 @@ type Sample struct {
 }
 
 // Run runs argv once and measures it. Output goes to the returned buffers.
+//
+// Peak memory is the child's own high-water mark (VmHWM), read from /proc
+// while it runs, where Linux has it. The rusage maximum is not used there:
+// Go starts children with vfork, and Linux carries the parent's high-water
+// mark into the child's ru_maxrss at exec, so after the parent had grown
+// (generating or reshaping a workspace), every child measured as large.
 func Run(ctx context.Context, env []string, argv ...string) (Sample, []byte, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	err := cmd.Run()
-	s := Sample{Wall: time.Since(start)}
+	if err := cmd.Start(); err != nil {
+		return Sample{}, nil, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
+	}
+	hwm := make(chan int64, 1)
+	done := make(chan struct{})
+	go func() { hwm <- watchHWM(cmd.Process.Pid, done) }()
+	err := cmd.Wait()
+	close(done)
+	s := Sample{Wall: time.Since(start), MaxRSS: <-hwm}
 	if cmd.ProcessState != nil {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			s.MaxRSS = ru.Maxrss * 1024 // Linux reports KiB
+			if s.MaxRSS == 0 {
+				s.MaxRSS = ru.Maxrss * 1024 // Linux reports KiB
+			}
 			s.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		}
 	}
@@ -40,6 +56,33 @@ func Run(ctx context.Context, env []string, argv ...string) (Sample, []byte, err
 		return s, out.Bytes(), fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, lastLines(out.String(), 5))
 	}
 	return s, out.Bytes(), nil
+}
+
+// watchHWM polls the process's VmHWM (peak resident set of its own memory,
+// reset at exec) until done is closed, and returns the highest seen in
+// bytes, or 0 where /proc has none.
+func watchHWM(pid int, done <-chan struct{}) int64 {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	var peak int64
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					var kb int64
+					if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb); err == nil {
+						peak = max(peak, kb*1024)
+					}
+				}
+			}
+		}
+		select {
+		case <-done:
+			return peak
+		case <-tick.C:
+		}
+	}
 }
 
 func lastLines(s string, n int) string {

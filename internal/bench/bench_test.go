@@ -33,3 +33,32 @@ func TestRunMeasuresAChild(t *testing.T) {
 		t.Error("Run of a failing command returned no error")
 	}
 }
+
+// A child's peak is its own: after the measuring process grew (generating
+// or reshaping a workspace in dev bench), rusage's ru_maxrss carried that
+// peak into every child (vfork, then exec), so a 0.2 s report measured as
+// 770 MiB. A small child must measure small after the parent holds 512 MiB.
+func TestRunPeakIsTheChilds(t *testing.T) {
+	ballast := make([]byte, 512<<20)
+	for i := range ballast {
+		if i%4096 == 0 {
+			ballast[i] = 1
+		}
+	}
+	s, _, err := Run(context.Background(), os.Environ(), "sh", "-c", "sleep 0.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MaxRSS > 64<<20 {
+		t.Errorf("a shell sleeping measured %d MiB; want its own few MiB, not the parent's %d MiB", s.MaxRSS>>20, len(ballast)>>20)
+	}
+	// And a child that does grow is seen growing: the shell holds 100 MB.
+	s, _, err = Run(context.Background(), os.Environ(), "sh", "-c", `x=$(head -c 100000000 /dev/zero | tr '\0' a); sleep 0.1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MaxRSS < 90<<20 {
+		t.Errorf("a shell holding 100 MB measured %d MiB", s.MaxRSS>>20)
+	}
+	ballast[0]++
+}
