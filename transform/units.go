@@ -288,23 +288,37 @@ func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, m
 // the messages of one instant: read one after the other, they are the
 // channel in the order of the messages query.
 func timeSlices(ctx context.Context, conn *sql.Conn, channelID string, max int) ([][2]int64, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT epoch_us(posted_at) AS k, count(*) FROM messages
-		WHERE channel_id = ? GROUP BY k ORDER BY k`, channelID)
+	return keySlices[int64](ctx, conn, `SELECT epoch_us(posted_at) AS k, count(*) FROM messages
+		WHERE channel_id = ? GROUP BY k ORDER BY k`, "messages", channelID, max)
+}
+
+// threadSlices cuts a shared channel into ranges of thread keys (a thread's
+// parent ts) holding at most max messages each, never splitting a thread.
+func threadSlices(ctx context.Context, conn *sql.Conn, channelID string, max int) ([][2]string, error) {
+	return keySlices[string](ctx, conn, `SELECT coalesce(thread_ts, ts) AS k, count(*) FROM messages
+		WHERE channel_id = ? GROUP BY k ORDER BY k`, "threads", channelID, max)
+}
+
+// keySlices cuts the (key, count) rows of query, in key order, into
+// ranges of keys (both ends included) holding at most max messages each,
+// never splitting one key's messages; what names the rows in errors.
+func keySlices[K int64 | string](ctx context.Context, conn *sql.Conn, query, what, channelID string, max int) ([][2]K, error) {
+	rows, err := conn.QueryContext(ctx, query, channelID)
 	if err != nil {
-		return nil, fmt.Errorf("count messages of %s: %w", channelID, err)
+		return nil, fmt.Errorf("count %s of %s: %w", what, channelID, err)
 	}
 	defer rows.Close()
-	var out [][2]int64
-	var lo, hi int64
+	var out [][2]K
+	var lo, hi K
 	n := 0
 	for rows.Next() {
-		var k int64
+		var k K
 		var c int
 		if err := rows.Scan(&k, &c); err != nil {
-			return nil, fmt.Errorf("count messages of %s: %w", channelID, err)
+			return nil, fmt.Errorf("count %s of %s: %w", what, channelID, err)
 		}
 		if n > 0 && n+c > max {
-			out = append(out, [2]int64{lo, hi})
+			out = append(out, [2]K{lo, hi})
 			n = 0
 		}
 		if n == 0 {
@@ -314,7 +328,7 @@ func timeSlices(ctx context.Context, conn *sql.Conn, channelID string, max int) 
 		n += c
 	}
 	if n > 0 {
-		out = append(out, [2]int64{lo, hi})
+		out = append(out, [2]K{lo, hi})
 	}
 	return out, rows.Err()
 }
@@ -325,40 +339,6 @@ const (
 	byChannel = "\nORDER BY m.channel_id, m.posted_at, m.ts"
 	byThread  = "\nORDER BY m.channel_id, coalesce(m.thread_ts, m.ts), m.posted_at, m.ts"
 )
-
-// threadSlices cuts a shared channel into ranges of thread keys (a thread's
-// parent ts) holding at most max messages each, never splitting a thread.
-func threadSlices(ctx context.Context, conn *sql.Conn, channelID string, max int) ([][2]string, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT coalesce(thread_ts, ts) AS k, count(*) FROM messages
-		WHERE channel_id = ? GROUP BY k ORDER BY k`, channelID)
-	if err != nil {
-		return nil, fmt.Errorf("count threads of %s: %w", channelID, err)
-	}
-	defer rows.Close()
-	var out [][2]string
-	var lo, hi string
-	n := 0
-	for rows.Next() {
-		var k string
-		var c int
-		if err := rows.Scan(&k, &c); err != nil {
-			return nil, fmt.Errorf("count threads of %s: %w", channelID, err)
-		}
-		if n > 0 && n+c > max {
-			out = append(out, [2]string{lo, hi})
-			n = 0
-		}
-		if n == 0 {
-			lo = k
-		}
-		hi = k
-		n += c
-	}
-	if n > 0 {
-		out = append(out, [2]string{lo, hi})
-	}
-	return out, rows.Err()
-}
 
 // readSlice reads the messages of a slice, in the order assembleSlice
 // takes them, for classifyAll.
