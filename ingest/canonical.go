@@ -457,17 +457,9 @@ func hex4(b []byte) (r rune, n int) {
 // object copies an object at depth; parent is the field it is the value
 // of (its members may be fields too), or noField.
 func (w *canonWriter) object(depth int, parent int) bool {
-	if depth > w.limit {
-		return false
-	}
-	w.maxDepth = max(w.maxDepth, depth)
-	w.out = append(w.out, '{')
-	w.i++
-	w.skipSpace()
-	if w.i < len(w.src) && w.src[w.i] == '}' {
-		w.out = append(w.out, '}')
-		w.i++
-		return true
+	empty, ok := w.open(depth, '}')
+	if !ok || empty {
+		return ok
 	}
 	for {
 		if w.i >= len(w.src) || w.src[w.i] != '"' {
@@ -515,21 +507,8 @@ func (w *canonWriter) object(depth int, parent int) bool {
 		if idx != noField && idx < nFields {
 			w.f[idx] = field{kind: kind, start: start, end: len(w.out)}
 		}
-		w.skipSpace()
-		if w.i >= len(w.src) {
-			return false
-		}
-		switch w.src[w.i] {
-		case ',':
-			w.out = append(w.out, ',')
-			w.i++
-			w.skipSpace()
-		case '}':
-			w.out = append(w.out, '}')
-			w.i++
-			return true
-		default:
-			return false
+		if done, ok := w.next('}'); !ok || done {
+			return ok
 		}
 	}
 }
@@ -589,39 +568,58 @@ func (w *canonWriter) member(depth int, parent int, key []byte) int {
 
 // array copies an array at depth.
 func (w *canonWriter) array(depth int) bool {
-	if depth > w.limit {
-		return false
-	}
-	w.maxDepth = max(w.maxDepth, depth)
-	w.out = append(w.out, '[')
-	w.i++
-	w.skipSpace()
-	if w.i < len(w.src) && w.src[w.i] == ']' {
-		w.out = append(w.out, ']')
-		w.i++
-		return true
+	empty, ok := w.open(depth, ']')
+	if !ok || empty {
+		return ok
 	}
 	for {
 		if _, ok := w.value(depth, noField); !ok {
 			return false
 		}
-		w.skipSpace()
-		if w.i >= len(w.src) {
-			return false
-		}
-		switch w.src[w.i] {
-		case ',':
-			w.out = append(w.out, ',')
-			w.i++
-			w.skipSpace()
-		case ']':
-			w.out = append(w.out, ']')
-			w.i++
-			return true
-		default:
-			return false
+		if done, ok := w.next(']'); !ok || done {
+			return ok
 		}
 	}
+}
+
+// open copies the opening byte of an object or array at depth (refused
+// past the depth limit) and, when the next byte is its closing byte
+// close, that too: empty is true then.
+func (w *canonWriter) open(depth int, close byte) (empty, ok bool) {
+	if depth > w.limit {
+		return false, false
+	}
+	w.maxDepth = max(w.maxDepth, depth)
+	w.out = append(w.out, w.src[w.i])
+	w.i++
+	w.skipSpace()
+	if w.i < len(w.src) && w.src[w.i] == close {
+		w.out = append(w.out, close)
+		w.i++
+		return true, true
+	}
+	return false, true
+}
+
+// next copies what follows a member or an element: a comma (more follow)
+// or the closing byte close (done).
+func (w *canonWriter) next(close byte) (done, ok bool) {
+	w.skipSpace()
+	if w.i >= len(w.src) {
+		return false, false
+	}
+	switch w.src[w.i] {
+	case ',':
+		w.out = append(w.out, ',')
+		w.i++
+		w.skipSpace()
+		return false, true
+	case close:
+		w.out = append(w.out, close)
+		w.i++
+		return true, true
+	}
+	return false, false
 }
 
 // fieldText is what json_extract_string gives for the field f of the
