@@ -46,7 +46,21 @@ var ErrNoGit = errors.New("git is needed to check regression tests in the config
 
 func (g *gitChecker) git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	g.runs++
+	return runGit(ctx, dir, nil, args...)
+}
+
+// runGit runs git with args in dir, fed the lines of stdin (nothing when
+// nil), and returns what it printed. A missing git is ErrNoGit; a failure
+// names the command, the folder and git's own message.
+func runGit(ctx context.Context, dir string, stdin []string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	if stdin != nil {
+		var in strings.Builder
+		for _, line := range stdin {
+			in.WriteString(line + "\n")
+		}
+		cmd.Stdin = strings.NewReader(in.String())
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -198,16 +212,9 @@ func (g *gitChecker) prefetchDiffs(ctx context.Context, links []*link) error {
 	}
 	for repo, ss := range shas {
 		g.runs++
-		cmd := exec.CommandContext(ctx, "git", "-C", g.repos[repo], "diff-tree", "--stdin", "--always", "--root", "--name-only", "-r", "-m", "--first-parent")
-		cmd.Stdin = strings.NewReader(strings.Join(ss, "\n") + "\n")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if errors.Is(err, exec.ErrNotFound) {
-			return ErrNoGit
-		}
+		out, err := runGit(ctx, g.repos[repo], ss, "diff-tree", "--stdin", "--always", "--root", "--name-only", "-r", "-m", "--first-parent")
 		if err != nil {
-			return fmt.Errorf("git diff-tree --stdin in %s: %v: %s", g.repos[repo], err, strings.TrimSpace(stderr.String()))
+			return err
 		}
 		files, err := splitDiffTree(out, ss)
 		if err != nil {
@@ -270,20 +277,9 @@ func prRefs(n string) []string {
 // per name, in order, "<sha> <type> <size>", or "<name> missing" /
 // "<name> ambiguous", which rev-parse also refuses.
 func catFile(ctx context.Context, dir string, names []string) ([]string, error) {
-	var in strings.Builder
-	for _, n := range names {
-		in.WriteString(n + "\n")
-	}
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch-check")
-	cmd.Stdin = strings.NewReader(in.String())
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if errors.Is(err, exec.ErrNotFound) {
-		return nil, ErrNoGit
-	}
+	out, err := runGit(ctx, dir, names, "cat-file", "--batch-check")
 	if err != nil {
-		return nil, fmt.Errorf("git cat-file --batch-check in %s: %v: %s", dir, err, strings.TrimSpace(stderr.String()))
+		return nil, err
 	}
 	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	if len(lines) != len(names) {
