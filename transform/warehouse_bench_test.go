@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aftermath-dev/aftermath/internal/bench"
 	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 	"github.com/aftermath-dev/aftermath/queries/migrations"
@@ -38,7 +39,7 @@ func BenchmarkTransformWarehouse(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		path := filepath.Join(b.TempDir(), "w.duckdb")
-		if err := copyFile(src, path); err != nil {
+		if err := bench.CopyFile(src, path); err != nil {
 			b.Fatal(err)
 		}
 		db, err := warehouse.Open(context.Background(), path, warehouse.Options{MemoryLimit: cfg.MemoryLimit, Migrations: migrations.FS})
@@ -55,23 +56,6 @@ func BenchmarkTransformWarehouse(b *testing.B) {
 		db.Close()
 		b.StartTimer()
 	}
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // TestDerivedTablesEqual compares the derived tables of two transformed

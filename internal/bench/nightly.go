@@ -72,7 +72,7 @@ func SplitExport(src, base, delta string, days int) (nBase, nDelta int, err erro
 		} else {
 			nBase++
 		}
-		if err := copyFile(f, filepath.Join(dst, filepath.Base(filepath.Dir(f)), filepath.Base(f))); err != nil {
+		if err := CopyFile(f, filepath.Join(dst, filepath.Base(filepath.Dir(f)), filepath.Base(f))); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -89,7 +89,7 @@ func copyTopLevel(src, dst string) error {
 	}
 	for _, e := range entries {
 		if e.Type().IsRegular() {
-			if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+			if err := CopyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
 				return err
 			}
 		}
@@ -97,7 +97,8 @@ func copyTopLevel(src, dst string) error {
 	return nil
 }
 
-func copyFile(src, dst string) error {
+// CopyFile copies the file src to dst, making dst's folder.
+func CopyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -201,7 +202,7 @@ func CopyState(src, dst string) error {
 			}
 			continue
 		}
-		if err := copyFile(from, to); err != nil {
+		if err := CopyFile(from, to); err != nil {
 			return err
 		}
 	}
