@@ -107,10 +107,7 @@ func TestGitCheckerPrefetchAgreesWithResolve(t *testing.T) {
 	}
 	batched := links()
 	gb := newGitChecker(map[string]string{repo: dir}, []string{repo}, nil)
-	ptrs := make([]*link, len(batched))
-	for i := range batched {
-		ptrs[i] = &batched[i]
-	}
+	ptrs := linkPointers(batched)
 	if err := gb.prefetch(context.Background(), ptrs); err != nil {
 		t.Fatal(err)
 	}
@@ -118,15 +115,7 @@ func TestGitCheckerPrefetchAgreesWithResolve(t *testing.T) {
 		t.Errorf("prefetch ran git %d times for one repository; want 1", gb.runs)
 	}
 	before := gb.runs
-	for i := range batched {
-		if err := gb.check(context.Background(), &batched[i]); err != nil {
-			t.Fatal(err)
-		}
-		if batched[i].commit != alone[i].commit || batched[i].check != alone[i].check {
-			t.Errorf("link %d (%s %s): prefetched %q %s; alone %q %s", i, batched[i].kind, batched[i].ref,
-				batched[i].commit, batched[i].check, alone[i].commit, alone[i].check)
-		}
-	}
+	checkLikeAlone(t, gb, batched, alone)
 	// After the prefetch only the diffs of the two commits found run git.
 	if n := gb.runs - before; n != 2 {
 		t.Errorf("checking the prefetched links ran git %d times; want 2 (one diff per commit found)", n)
@@ -192,10 +181,7 @@ func TestGitCheckerPrefetchPullRequests(t *testing.T) {
 	}
 	batched := links()
 	gb := newGitChecker(map[string]string{repo: dir}, []string{repo}, []string{"*_test.go"})
-	ptrs := make([]*link, len(batched))
-	for i := range batched {
-		ptrs[i] = &batched[i]
-	}
+	ptrs := linkPointers(batched)
 	if err := gb.prefetch(context.Background(), ptrs); err != nil {
 		t.Fatal(err)
 	}
@@ -203,15 +189,7 @@ func TestGitCheckerPrefetchPullRequests(t *testing.T) {
 		t.Errorf("prefetch ran git %d times for one repository; want 2 (the subject index, one cat-file)", gb.runs)
 	}
 	before := gb.runs
-	for i := range batched {
-		if err := gb.check(context.Background(), &batched[i]); err != nil {
-			t.Fatal(err)
-		}
-		if batched[i].commit != alone[i].commit || batched[i].check != alone[i].check || strings.Join(batched[i].tests, ",") != strings.Join(alone[i].tests, ",") {
-			t.Errorf("link %d (#%s): prefetched %q %s %v; alone %q %s %v", i, batched[i].ref,
-				batched[i].commit, batched[i].check, batched[i].tests, alone[i].commit, alone[i].check, alone[i].tests)
-		}
-	}
+	checkLikeAlone(t, gb, batched, alone)
 	// After the prefetch: one diff per commit found (#12, the merge ref
 	// shared by #20 and #21, the head shared by #30 and #31), one
 	// merge-base per head ref (#30, #31), and four rev-parse runs for
@@ -293,10 +271,7 @@ func TestGitCheckerPrefetchDiffsAgreeWithChanged(t *testing.T) {
 	}
 	batched := links()
 	gb := newGitChecker(map[string]string{repo: dir}, []string{repo}, globs)
-	ptrs := make([]*link, len(batched))
-	for i := range batched {
-		ptrs[i] = &batched[i]
-	}
+	ptrs := linkPointers(batched)
 	if err := gb.prefetch(context.Background(), ptrs); err != nil {
 		t.Fatal(err)
 	}
@@ -307,15 +282,7 @@ func TestGitCheckerPrefetchDiffsAgreeWithChanged(t *testing.T) {
 		t.Errorf("the prefetches ran git %d times for one repository; want 2 (cat-file, diff-tree)", gb.runs)
 	}
 	before := gb.runs
-	for i := range batched {
-		if err := gb.check(context.Background(), &batched[i]); err != nil {
-			t.Fatal(err)
-		}
-		if batched[i].commit != alone[i].commit || batched[i].check != alone[i].check || strings.Join(batched[i].tests, ",") != strings.Join(alone[i].tests, ",") {
-			t.Errorf("link %d (%s): prefetched %q %s %v; alone %q %s %v", i, batched[i].ref,
-				batched[i].commit, batched[i].check, batched[i].tests, alone[i].commit, alone[i].check, alone[i].tests)
-		}
-	}
+	checkLikeAlone(t, gb, batched, alone)
 	if n := gb.runs - before; n != 0 {
 		t.Errorf("checking the prefetched links ran git %d times; want 0", n)
 	}
@@ -331,5 +298,29 @@ func TestGitCheckerPrefetchDiffsAgreeWithChanged(t *testing.T) {
 	}
 	if alone[2].check != "touches_tests" || alone[3].check != "touches_tests" || alone[5].check != "not_found" || alone[0].check != "no_tests" {
 		t.Errorf("checks alone: %+v", alone)
+	}
+}
+
+// linkPointers is the links as the prefetches take them.
+func linkPointers(ls []link) []*link {
+	ptrs := make([]*link, len(ls))
+	for i := range ls {
+		ptrs[i] = &ls[i]
+	}
+	return ptrs
+}
+
+// checkLikeAlone checks every link of batched with g and reports each one
+// whose commit, check or tests differ from the same link checked alone.
+func checkLikeAlone(t *testing.T, g *gitChecker, batched, alone []link) {
+	t.Helper()
+	for i := range batched {
+		if err := g.check(context.Background(), &batched[i]); err != nil {
+			t.Fatal(err)
+		}
+		b, a := batched[i], alone[i]
+		if b.commit != a.commit || b.check != a.check || strings.Join(b.tests, ",") != strings.Join(a.tests, ",") {
+			t.Errorf("link %d (%s %s): prefetched %q %s %v; alone %q %s %v", i, b.kind, b.ref, b.commit, b.check, b.tests, a.commit, a.check, a.tests)
+		}
 	}
 }
