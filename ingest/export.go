@@ -688,11 +688,16 @@ func (e *exportRun) firstLoad(ctx context.Context, work []chanFiles) (done bool,
 	}
 	scanned := time.Since(start)
 	if fast {
-		// Go reads the files on every CPU; DuckDB writes on one thread.
-		// With a writer thread per CPU, each holding a row group being
-		// built, the 1M-message load with Block Kit payloads peaked at
-		// 1.03-1.10 GiB; with one, at 0.8 GiB (docs/benchmarks.md).
-		restore, err := warehouse.CapThreads(ctx, e.conn, 1)
+		// Go reads the files and DuckDB writes them on every CPU, with
+		// dictionary compression off for the load. Choosing a column's
+		// compression, DuckDB builds a dictionary of each row group's
+		// strings to price that method; on raw (about 1 KiB a message)
+		// that was a third of the write and, with a writer per CPU, took
+		// the 1M-message load with Block Kit payloads to 1.09 GiB. Without
+		// it the same load peaked at 0.75 GiB on two writers, where one
+		// writer with it took 1.5 times as long (docs/benchmarks.md).
+		// Strings then get FSST or DICT_FSST, about the same size.
+		restore, err := warehouse.DisableCompression(ctx, e.conn, "dictionary")
 		if err != nil {
 			return false, err
 		}

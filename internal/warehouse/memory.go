@@ -56,24 +56,31 @@ func ParseSize(s string) (int64, bool) {
 	return int64(f * mult), true
 }
 
-// CapThreads lowers DuckDB's threads, a setting of the whole database, to
-// n for one statement, never raising it, and returns the function that
-// puts the previous number back (even after the caller's context is
-// cancelled).
-func CapThreads(ctx context.Context, conn *sql.Conn, n int) (restore func() error, err error) {
-	var prev int64
-	if err := conn.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&prev); err != nil {
-		return nil, fmt.Errorf("read threads: %w", err)
+// DisableCompression adds methods (DuckDB's names: "dictionary",
+// "fsst", ...) to disabled_compression_methods, a setting of the whole
+// database, for one statement, and returns the function that puts the
+// previous list back (even after the caller's context is cancelled). It
+// changes how DuckDB compresses what the statement writes, never what it
+// stores.
+func DisableCompression(ctx context.Context, conn *sql.Conn, methods ...string) (restore func() error, err error) {
+	var prev string
+	if err := conn.QueryRowContext(ctx, `SELECT current_setting('disabled_compression_methods')`).Scan(&prev); err != nil {
+		return nil, fmt.Errorf("read disabled_compression_methods: %w", err)
 	}
-	if prev <= int64(n) {
-		return func() error { return nil }, nil
+	list := methods
+	if prev != "" {
+		list = append(strings.Split(prev, ","), methods...)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET threads = %d", n)); err != nil {
-		return nil, fmt.Errorf("cap threads at %d: %w", n, err)
+	set := func(ctx context.Context, v string) error {
+		_, err := conn.ExecContext(ctx, "SET disabled_compression_methods = '"+strings.ReplaceAll(v, "'", "''")+"'")
+		return err
+	}
+	if err := set(ctx, strings.Join(list, ",")); err != nil {
+		return nil, fmt.Errorf("disable compression %s: %w", strings.Join(methods, ", "), err)
 	}
 	return func() error {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d", prev)); err != nil {
-			return fmt.Errorf("restore threads %d: %w", prev, err)
+		if err := set(context.WithoutCancel(ctx), prev); err != nil {
+			return fmt.Errorf("restore disabled_compression_methods %q: %w", prev, err)
 		}
 		return nil
 	}, nil

@@ -3,6 +3,9 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
@@ -28,9 +31,10 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-func TestCapThreadsLowersAndRestores(t *testing.T) {
+func TestDisableCompressionAddsAndRestores(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", "")
+	// A file: DuckDB does not compress an in-memory database.
+	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "w.duckdb"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,36 +44,50 @@ func TestCapThreadsLowersAndRestores(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	threads := func() (n int64) {
+	// DuckDB prints the list in its own order and case.
+	disabled := func() string {
 		t.Helper()
-		if err := conn.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&n); err != nil {
+		var s string
+		if err := conn.QueryRowContext(ctx, `SELECT current_setting('disabled_compression_methods')`).Scan(&s); err != nil {
 			t.Fatal(err)
 		}
-		return n
+		l := strings.Split(strings.ToLower(s), ",")
+		slices.Sort(l)
+		return strings.Join(l, ",")
 	}
-	if _, err := conn.ExecContext(ctx, `SET threads = 3`); err != nil {
-		t.Fatal(err)
+	for _, prev := range []string{"", "zstd"} {
+		if _, err := conn.ExecContext(ctx, "SET disabled_compression_methods = '"+prev+"'"); err != nil {
+			t.Fatal(err)
+		}
+		restore, err := DisableCompression(ctx, conn, "dictionary")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "dictionary"
+		if prev != "" {
+			want = "dictionary," + prev
+		}
+		if got := disabled(); got != want {
+			t.Errorf("after DisableCompression(dictionary) from %q: %q; want %q", prev, got, want)
+		}
+		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE t AS SELECT 'channel-' || (i % 3) AS s FROM range(200000) r(i)`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, `CHECKPOINT`); err != nil {
+			t.Fatal(err)
+		}
+		var dict int64
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM pragma_storage_info('t') WHERE compression = 'Dictionary'`).Scan(&dict); err != nil {
+			t.Fatal(err)
+		}
+		if dict != 0 {
+			t.Errorf("%d segments compressed with the disabled method", dict)
+		}
+		if err := restore(); err != nil {
+			t.Fatal(err)
+		}
+		if got := disabled(); got != prev {
+			t.Errorf("after restore: %q; want %q", got, prev)
+		}
 	}
-	restore, err := CapThreads(ctx, conn, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := threads(); got != 1 {
-		t.Errorf("threads after CapThreads(1) = %d; want 1", got)
-	}
-	if err := restore(); err != nil {
-		t.Fatal(err)
-	}
-	if got := threads(); got != 3 {
-		t.Errorf("threads after restore = %d; want 3", got)
-	}
-	// Never raised.
-	restore, err = CapThreads(ctx, conn, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := threads(); got != 3 {
-		t.Errorf("threads after CapThreads(8) = %d; want 3 (never raised)", got)
-	}
-	restore()
 }
