@@ -12,13 +12,13 @@ doc=${BENCH_DOC:-docs/benchmarks.md}
 work=${BENCH_WORK:-${TMPDIR:-/tmp}/aftermath-bench}
 runs=${BENCH_RUNS:-5}
 # Export shapes measured besides the generator's own (internal/bench.Reshape).
-shapes=${BENCH_SHAPES:-default,few-channels,blocks}
+shapes=${BENCH_SHAPES:-default,few-channels,blocks,many-channels,long-threads}
 # Export sizes: issue 11 holds the export target at 1M and 5M messages.
 export_sizes=${BENCH_EXPORT_SIZES:-100k,1m,5m}
 # Transform: linear from 1M to 4M, in the generator's shape and with long
 # incidents (few-channels).
 transform_sizes=${BENCH_TRANSFORM_SIZES:-1m,2m,4m}
-transform_shapes=${BENCH_TRANSFORM_SHAPES:-default,few-channels,blocks}
+transform_shapes=${BENCH_TRANSFORM_SHAPES:-default,few-channels,blocks,many-channels,long-threads}
 # Report and nightly run sizes (1m-2k: 1M messages, 2,000 incidents).
 report_sizes=${BENCH_REPORT_SIZES:-1m,2m,4m,1m-2k,1m-4k}
 run_sizes=${BENCH_RUN_SIZES:-1m}

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aftermath-dev/aftermath/internal/bench"
+	"github.com/aftermath-dev/aftermath/internal/config"
 	"github.com/aftermath-dev/aftermath/internal/testkit/samplegen"
 	"github.com/aftermath-dev/aftermath/internal/warehouse"
 	"github.com/aftermath-dev/aftermath/queries/migrations"
@@ -131,9 +132,9 @@ stdout, or to --out; make bench splices it into docs/benchmarks.md.`,
 	f.IntVar(&opts.runs, "runs", 5, "runs of each measurement")
 	f.StringVar(&opts.out, "out", "", "write the Markdown to this file instead of stdout")
 	f.StringSliceVar(&opts.exportSizes, "export-sizes", []string{"100k", "1m"}, "workspace sizes for the export-ingest benchmark")
-	f.StringSliceVar(&opts.exportShapes, "export-shapes", []string{"default", "few-channels"}, "export shapes for the export-ingest benchmark (default, few-channels, blocks)")
+	f.StringSliceVar(&opts.exportShapes, "export-shapes", []string{"default", "few-channels"}, "export shapes for the export-ingest benchmark ("+strings.Join(bench.Shapes, ", ")+")")
 	f.StringSliceVar(&opts.transformSizes, "transform-sizes", []string{"1m", "2m", "4m"}, "workspace sizes for the transform benchmark")
-	f.StringSliceVar(&opts.transformShapes, "transform-shapes", []string{"default", "few-channels"}, "workspace shapes for the transform benchmark (default, few-channels, blocks)")
+	f.StringSliceVar(&opts.transformShapes, "transform-shapes", []string{"default", "few-channels"}, "workspace shapes for the transform benchmark ("+strings.Join(bench.Shapes, ", ")+")")
 	f.StringSliceVar(&opts.reportSizes, "report-sizes", []string{"1m", "2m", "4m", "1m-2k", "1m-4k"}, "workspace sizes for the report benchmark (1m-2k: 1M messages, 2,000 incidents)")
 	f.StringSliceVar(&opts.runSizes, "run-sizes", []string{"1m"}, "workspace sizes for the nightly run benchmark")
 	return cmd
@@ -285,7 +286,8 @@ func (b *benchSuite) workspace(size string) (string, error) {
 
 // export returns (making it once) the workspace's export in a shape, and
 // the configuration that reads it: the few-channels shape's channels are
-// named in channels.include.
+// named in channels.include, the many-channels shape's weeks of a shared
+// channel in channels.shared.
 func (b *benchSuite) export(size, shape string) (export, cfg string, err error) {
 	dir, err := b.workspace(size)
 	if err != nil {
@@ -305,12 +307,33 @@ func (b *benchSuite) export(size, shape string) (export, cfg string, err error) 
 			return "", "", err
 		}
 	}
-	if shape == "few-channels" {
+	switch shape {
+	case "few-channels":
 		fc := filepath.Join(dir, "aftermath-few-channels.yaml")
 		if err := bench.DeriveConfig(cfg, fc, map[string]any{"channels.include": bench.FewChannelNames()}); err != nil {
 			return "", "", err
 		}
 		cfg = fc
+	case "many-channels":
+		// The shared channel is cut into weeks too: each week's channel
+		// is shared.
+		c, err := config.Load(cfg)
+		if err != nil {
+			return "", "", err
+		}
+		var shared []string
+		for _, name := range c.Channels.Shared {
+			weeks, err := bench.WeekChannels(shaped, name)
+			if err != nil {
+				return "", "", err
+			}
+			shared = append(shared, weeks...)
+		}
+		mc := filepath.Join(dir, "aftermath-many-channels.yaml")
+		if err := bench.DeriveConfig(cfg, mc, map[string]any{"channels.shared": shared}); err != nil {
+			return "", "", err
+		}
+		cfg = mc
 	}
 	return shaped, cfg, nil
 }

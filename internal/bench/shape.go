@@ -2,11 +2,16 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Shapes lists the export shapes Reshape makes, besides the generator's
@@ -15,8 +20,14 @@ import (
 //     each day file holds the whole day of dozens of channels (huge days);
 //   - blocks: every message without Block Kit blocks given a payload of
 //     about 1.5 KB (a rich_text block repeating its text, a section with
-//     fields, and an actions block), the shape of bot and workflow posts.
-var Shapes = []string{"default", "few-channels", "blocks"}
+//     fields, and an actions block), the shape of bot and workflow posts;
+//   - many-channels: every channel cut into one channel a week (a
+//     thread goes with its parent's week), named <channel>-w<n>, so the
+//     export holds thousands of small channels;
+//   - long-threads: in every channel, each week's ordinary messages
+//     become replies in one thread under the week's first one, the shape
+//     of a shared channel where each incident is one long thread.
+var Shapes = []string{"default", "few-channels", "blocks", "many-channels", "long-threads"}
 
 // fewChannels is how many channels the few-channels shape keeps.
 const fewChannels = 8
@@ -37,7 +48,7 @@ func Reshape(src, dst, shape string) error {
 	}
 	for _, e := range tops {
 		top := e.Name()
-		if e.IsDir() || shape == "few-channels" && (top == "channels.json" || top == "groups.json") {
+		if e.IsDir() || (shape == "few-channels" || shape == "many-channels") && (top == "channels.json" || top == "groups.json") {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(src, top))
@@ -53,6 +64,10 @@ func Reshape(src, dst, shape string) error {
 		return mergeChannels(src, dst, folders)
 	case "blocks":
 		return addBlocks(src, dst, folders)
+	case "many-channels":
+		return splitWeeks(src, dst, folders)
+	case "long-threads":
+		return threadWeeks(src, dst, folders)
 	}
 	return fmt.Errorf("unknown export shape %q (known: %s)", shape, strings.Join(Shapes, ", "))
 }
@@ -219,4 +234,215 @@ func blocksFor(text, ts string) []any {
 			map[string]any{"type": "button", "text": plain("Runbook"), "action_id": "runbook", "url": "https://runbooks.example.com/checkout-api"},
 		}},
 	}
+}
+
+// week is the index of the 7-day period holding a Slack ts (periods
+// counted from the Unix epoch, in UTC).
+func week(ts string) int64 {
+	var sec int64
+	fmt.Sscanf(ts, "%d", &sec)
+	return sec / (7 * 86400)
+}
+
+// dayFile is the export's day file name for a Slack ts.
+func dayFile(ts string) string {
+	var sec int64
+	fmt.Sscanf(ts, "%d", &sec)
+	return time.Unix(sec, 0).UTC().Format("2006-01-02") + ".json"
+}
+
+// channelMessages reads every message of a channel folder, decoded.
+func channelMessages(dir string) ([]map[string]json.RawMessage, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]json.RawMessage
+	for _, f := range files {
+		msgs, err := readDay(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			var obj map[string]json.RawMessage
+			if err := json.Unmarshal(m, &obj); err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			out = append(out, obj)
+		}
+	}
+	return out, nil
+}
+
+func str(obj map[string]json.RawMessage, key string) string {
+	var s string
+	json.Unmarshal(obj[key], &s)
+	return s
+}
+
+// writeDays writes msgs into the day files of their ts under dir.
+func writeDays(dir string, msgs []map[string]json.RawMessage) error {
+	days := map[string][]json.RawMessage{}
+	for _, obj := range msgs {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return err
+		}
+		day := dayFile(str(obj, "ts"))
+		days[day] = append(days[day], b)
+	}
+	for day, ms := range days {
+		if err := writeDay(filepath.Join(dir, day), ms); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitWeeks writes each channel's messages into one channel per week of
+// their thread's parent, with channels.json (and groups.json, for private
+// channels) listing every new channel as a copy of its original's entry.
+func splitWeeks(src, dst string, folders []string) error {
+	for _, list := range []string{"channels.json", "groups.json"} {
+		b, err := os.ReadFile(filepath.Join(src, list))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		var chans []map[string]any
+		if err := json.Unmarshal(b, &chans); err != nil {
+			return fmt.Errorf("%s: %w", list, err)
+		}
+		var out []map[string]any
+		for _, c := range chans {
+			name, _ := c["name"].(string)
+			id, _ := c["id"].(string)
+			if !slices.Contains(folders, name) {
+				continue
+			}
+			msgs, err := channelMessages(filepath.Join(src, name))
+			if err != nil {
+				return err
+			}
+			weeks := map[int64][]map[string]json.RawMessage{}
+			for _, m := range msgs {
+				root := str(m, "thread_ts")
+				if root == "" {
+					root = str(m, "ts")
+				}
+				weeks[week(root)] = append(weeks[week(root)], m)
+			}
+			for w, ms := range weeks {
+				nc := maps.Clone(c)
+				nc["name"] = fmt.Sprintf("%s-w%d", name, w)
+				nc["id"] = fmt.Sprintf("%s%d", id, w)
+				out = append(out, nc)
+				if err := writeDays(filepath.Join(dst, nc["name"].(string)), ms); err != nil {
+					return err
+				}
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i]["name"].(string) < out[j]["name"].(string) })
+		b, err = json.MarshalIndent(out, "", "    ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, list), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// threadWeeks makes, in every channel, each week's ordinary messages
+// (no subtype, or a bot's) replies to the week's first one. Replies lose
+// their own thread fields; the parent gets reply_count, reply_users,
+// reply_users_count and latest_reply as Slack sets them.
+func threadWeeks(src, dst string, folders []string) error {
+	threadable := func(m map[string]json.RawMessage) bool {
+		st := str(m, "subtype")
+		return st == "" || st == "bot_message"
+	}
+	for _, folder := range folders {
+		msgs, err := channelMessages(filepath.Join(src, folder))
+		if err != nil {
+			return err
+		}
+		sort.SliceStable(msgs, func(i, j int) bool { return str(msgs[i], "ts") < str(msgs[j], "ts") })
+		roots := map[int64]map[string]json.RawMessage{}
+		type thread struct {
+			count  int
+			latest string
+			users  []string
+		}
+		threads := map[int64]*thread{}
+		for _, m := range msgs {
+			if !threadable(m) {
+				continue
+			}
+			w := week(str(m, "ts"))
+			root, ok := roots[w]
+			if !ok {
+				roots[w] = m
+				threads[w] = &thread{}
+				for _, k := range []string{"thread_ts", "parent_user_id", "reply_count", "reply_users", "reply_users_count", "latest_reply", "replies", "subscribed"} {
+					delete(m, k)
+				}
+				continue
+			}
+			for _, k := range []string{"reply_count", "reply_users", "reply_users_count", "latest_reply", "replies", "subscribed"} {
+				delete(m, k)
+			}
+			m["thread_ts"] = root["ts"]
+			if u, ok := root["user"]; ok {
+				m["parent_user_id"] = u
+			} else {
+				delete(m, "parent_user_id")
+			}
+			t := threads[w]
+			t.count++
+			t.latest = str(m, "ts")
+			if u := str(m, "user"); u != "" && !slices.Contains(t.users, u) {
+				t.users = append(t.users, u)
+			}
+		}
+		for w, root := range roots {
+			t := threads[w]
+			if t.count == 0 {
+				continue
+			}
+			root["thread_ts"] = root["ts"]
+			root["reply_count"], _ = json.Marshal(t.count)
+			root["reply_users_count"], _ = json.Marshal(len(t.users))
+			root["reply_users"], _ = json.Marshal(t.users[:min(len(t.users), 5)])
+			root["latest_reply"], _ = json.Marshal(t.latest)
+		}
+		if err := writeDays(filepath.Join(dst, folder), msgs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WeekChannels lists the channels the many-channels shape made of the
+// channel name in the export dir (name-w<n>), sorted; a workspace of that
+// shape names them in channels.shared when name was a shared channel.
+func WeekChannels(dir, name string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "channels.json"))
+	if err != nil {
+		return nil, err
+	}
+	var chans []struct{ Name string }
+	if err := json.Unmarshal(b, &chans); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "channels.json"), err)
+	}
+	var out []string
+	for _, c := range chans {
+		if w, ok := strings.CutPrefix(c.Name, name+"-w"); ok && w != "" && strings.Trim(w, "0123456789") == "" {
+			out = append(out, c.Name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"slices"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -71,4 +72,106 @@ func TestReshape(t *testing.T) {
 	if err := Reshape(src, filepath.Join(t.TempDir(), "x"), "round"); err == nil {
 		t.Error("Reshape with an unknown shape succeeded")
 	}
+}
+
+func TestReshapeWeeks(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "export")
+	write := func(rel, body string) {
+		t.Helper()
+		p := filepath.Join(src, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 1795132800 is Friday 2026-11-20 00:00 UTC, in epoch week 2968; the
+	// next week starts 2026-11-26. The parent of the 11-20 thread is
+	// answered on 11-27, the next week.
+	write("users.json", `[{"id":"U1"}]`)
+	write("channels.json", `[{"id":"C1","name":"inc-a","members":["U1"]}]`)
+	write("inc-a/2026-11-20.json", `[{"type":"message","ts":"1795132800.000100","user":"U1","text":"down","thread_ts":"1795132800.000100","reply_count":1,"latest_reply":"1795737600.000000"},`+
+		`{"type":"message","subtype":"channel_join","ts":"1795132801.000000","user":"U2","text":"joined"},`+
+		`{"type":"message","ts":"1795132900.000000","user":"U2","text":"looking"}]`)
+	write("inc-a/2026-11-27.json", `[{"type":"message","ts":"1795737600.000000","user":"U3","text":"fixed","thread_ts":"1795132800.000100","parent_user_id":"U1"},`+
+		`{"type":"message","ts":"1795737700.000000","user":"U3","text":"next week"},`+
+		`{"type":"message","subtype":"bot_message","ts":"1795737800.000000","bot_id":"B1","text":"alert"}]`)
+	read := func(dir string) map[string][]map[string]any {
+		t.Helper()
+		files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+		out := map[string][]map[string]any{}
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			var msgs []map[string]any
+			if err := json.Unmarshal(b, &msgs); err != nil {
+				t.Fatal(err)
+			}
+			ch := filepath.Base(filepath.Dir(f))
+			out[ch] = append(out[ch], msgs...)
+		}
+		return out
+	}
+
+	many := filepath.Join(t.TempDir(), "many")
+	if err := Reshape(src, many, "many-channels"); err != nil {
+		t.Fatal(err)
+	}
+	got := read(many)
+	if len(got["inc-a-w2968"]) != 4 || len(got["inc-a-w2969"]) != 2 || len(got) != 2 {
+		t.Errorf("many-channels: channels %v; want inc-a-w2968 with 4 messages (the thread's reply included), inc-a-w2969 with 2", counts(got))
+	}
+	b, _ := os.ReadFile(filepath.Join(many, "channels.json"))
+	var chans []map[string]any
+	json.Unmarshal(b, &chans)
+	if len(chans) != 2 || chans[0]["id"] != "C12968" || chans[0]["name"] != "inc-a-w2968" || chans[1]["id"] != "C12969" {
+		t.Errorf("many-channels: channels.json = %v", chans)
+	}
+	if names, err := WeekChannels(many, "inc-a"); err != nil || !slices.Equal(names, []string{"inc-a-w2968", "inc-a-w2969"}) {
+		t.Errorf("WeekChannels(inc-a) = %v, %v", names, err)
+	}
+	if names, _ := WeekChannels(many, "inc"); len(names) != 0 {
+		t.Errorf("WeekChannels(inc) = %v; want none (inc-a's weeks are not inc's)", names)
+	}
+
+	long := filepath.Join(t.TempDir(), "long")
+	if err := Reshape(src, long, "long-threads"); err != nil {
+		t.Fatal(err)
+	}
+	got = read(long)
+	byTS := map[any]map[string]any{}
+	for _, m := range got["inc-a"] {
+		byTS[m["ts"]] = m
+	}
+	if len(byTS) != 6 {
+		t.Fatalf("long-threads: %d messages; want 6", len(byTS))
+	}
+	want := map[string]string{ // ts → thread_ts ("" for none)
+		"1795132800.000100": "1795132800.000100", // week 2968's parent
+		"1795132801.000000": "",                  // a join stays out of threads
+		"1795132900.000000": "1795132800.000100",
+		"1795737600.000000": "1795737600.000000", // week 2969's parent, no longer a reply
+		"1795737700.000000": "1795737600.000000",
+		"1795737800.000000": "1795737600.000000", // a bot's post is threaded too
+	}
+	for ts, thread := range want {
+		m := byTS[ts]
+		if got, _ := m["thread_ts"].(string); got != thread {
+			t.Errorf("long-threads: %s thread_ts = %q; want %q", ts, got, thread)
+		}
+	}
+	if p := byTS["1795737600.000000"]; p["reply_count"] != 2.0 || p["latest_reply"] != "1795737800.000000" || p["parent_user_id"] != nil {
+		t.Errorf("long-threads: week 2969's parent = %v; want reply_count 2, latest_reply 1795737800.000000, no parent_user_id", p)
+	}
+	if r := byTS["1795132900.000000"]; r["parent_user_id"] != "U1" {
+		t.Errorf("long-threads: reply's parent_user_id = %v; want U1", r["parent_user_id"])
+	}
+}
+
+func counts(m map[string][]map[string]any) map[string]int {
+	out := map[string]int{}
+	for k, v := range m {
+		out[k] = len(v)
+	}
+	return out
 }
