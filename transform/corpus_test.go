@@ -500,7 +500,11 @@ func TestAccuracyOnStatusPages(t *testing.T) {
 			scoreForm(t, r, scoreReplay(t, db, want), showMisses, &table)
 		}
 	}
-	t.Logf("status-page corpus (%s), within 60 s:%s", *corpusPath, table.String())
+	source := *corpusPath
+	if corpusExtra != "" {
+		source += ", outside set " + corpusExtra
+	}
+	t.Logf("status-page corpus (%s), within 60 s:%s", source, table.String())
 }
 
 // scoreForm writes one replay's rows of the table, lists the misses asked
