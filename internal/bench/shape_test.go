@@ -1,10 +1,10 @@
 package bench
 
 import (
-	"slices"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
