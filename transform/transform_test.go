@@ -3,10 +3,12 @@ package transform
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -253,5 +255,57 @@ func TestLongChannelsReadInPieces(t *testing.T) {
 		if diff := cmp.Diff(whole, derivedDump(t, db.DB)); diff != "" {
 			t.Errorf("read %d messages at a time, the derived tables differ (-whole +pieces):\n%s", per, diff)
 		}
+	}
+}
+
+// TestSharedChannelsReadTogether: shared channels small enough are read
+// several to a query (a workspace with a shared channel a team, or an
+// export cut into parts, read them one by one at a full scan each), and
+// their thread incidents are those of reading one thread at a time.
+func TestSharedChannelsReadTogether(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := os.CopyFS(dir, os.DirFS("../ingest/testdata/export")); err != nil {
+		t.Fatal(err)
+	}
+	// A second shared channel holding the same threads.
+	if err := os.CopyFS(filepath.Join(dir, "incidents-eu"), os.DirFS("../ingest/testdata/export/incidents")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "channels.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chans []map[string]any
+	if err := json.Unmarshal(b, &chans); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chans {
+		if c["name"] == "incidents" {
+			eu := maps.Clone(c)
+			eu["id"], eu["name"] = "C0SHAREDEU", "incidents-eu"
+			chans = append(chans, eu)
+			break
+		}
+	}
+	if b, err = json.Marshal(chans); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "channels.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaults(t)
+	cfg.Channels.Shared = []string{"incidents", "incidents-eu"}
+	db := ingestExport(t, dir, cfg)
+	runTransform(t, db, cfg)
+	together := derivedDump(t, db.DB)
+	per := warehouse.Rows(t, db.DB, `SELECT channel_id, count(*) FROM incidents WHERE channel_id LIKE 'C0SHARED%' GROUP BY ALL ORDER BY ALL`)
+	if len(per) != 2 || strings.TrimPrefix(per[0], "C0SHARED") != strings.TrimPrefix(per[1], "C0SHAREDEU") {
+		t.Errorf("thread incidents per shared channel: %v; want the same number in C0SHARED and C0SHAREDEU", per)
+	}
+	if _, err := Run(context.Background(), db, cfg, Options{Now: func() time.Time { return testNow }, Log: quiet(), MessagesPerQuery: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(together, derivedDump(t, db.DB)); diff != "" {
+		t.Errorf("shared channels read together and one thread at a time differ (-together +apart):\n%s", diff)
 	}
 }

@@ -73,12 +73,12 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 			own = append(own, c)
 		}
 	}
-	batches, counts, err := channelBatches(ctx, conn, own, perQuery)
+	counts, err := messageCounts(ctx, conn)
 	if err != nil {
 		return err
 	}
 	var parts []slice
-	for _, batch := range batches {
+	for _, batch := range channelBatches(own, counts, perQuery) {
 		if len(batch) > 1 || counts[batch[0]] <= perQuery {
 			parts = append(parts, slice{ids: batch})
 			continue
@@ -94,13 +94,20 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 			parts = append(parts, slice{ids: batch, after: pc[0], until: pc[1], more: i < len(pieces)-1})
 		}
 	}
-	for _, c := range shared {
-		threads, err := threadSlices(ctx, conn, c.id, perQuery)
+	// Shared channels are batched the same way (each query scans the
+	// table, so a workspace of many small shared channels must not read
+	// them one by one); a long one is read in slices of whole threads.
+	for _, batch := range channelBatches(shared, counts, perQuery) {
+		if len(batch) > 1 || counts[batch[0]] <= perQuery {
+			parts = append(parts, slice{ids: batch, shared: true})
+			continue
+		}
+		threads, err := threadSlices(ctx, conn, batch[0], perQuery)
 		if err != nil {
 			return err
 		}
 		for _, sl := range threads {
-			parts = append(parts, slice{ids: []string{c.id}, shared: true, from: sl[0], to: sl[1]})
+			parts = append(parts, slice{ids: batch, shared: true, from: sl[0], to: sl[1]})
 		}
 	}
 	report, err := b.progressReporter(ctx, conn)
@@ -243,13 +250,11 @@ func loadChannels(ctx context.Context, conn *sql.Conn, cfg *config.Config) ([]*c
 	return out, rows.Err()
 }
 
-// channelBatches groups the channels' IDs so each group holds at most max
-// messages (a channel with more is a group of its own), and returns the
-// channels' message counts.
-func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, max int) ([][]string, map[string]int, error) {
+// messageCounts counts the stored messages of every channel.
+func messageCounts(ctx context.Context, conn *sql.Conn) (map[string]int, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT channel_id, count(*) FROM messages GROUP BY channel_id`)
 	if err != nil {
-		return nil, nil, fmt.Errorf("count messages: %w", err)
+		return nil, fmt.Errorf("count messages: %w", err)
 	}
 	defer rows.Close()
 	counts := map[string]int{}
@@ -257,13 +262,20 @@ func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, m
 		var id string
 		var n int
 		if err := rows.Scan(&id, &n); err != nil {
-			return nil, nil, fmt.Errorf("count messages: %w", err)
+			return nil, fmt.Errorf("count messages: %w", err)
 		}
 		counts[id] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("count messages: %w", err)
+		return nil, fmt.Errorf("count messages: %w", err)
 	}
+	return counts, nil
+}
+
+// channelBatches groups the IDs of the channels with messages, in order,
+// so each group holds at most max messages (a channel with more is a
+// group of its own).
+func channelBatches(chans []*channelInfo, counts map[string]int, max int) [][]string {
 	var out [][]string
 	var cur []string
 	n := 0
@@ -280,7 +292,7 @@ func channelBatches(ctx context.Context, conn *sql.Conn, chans []*channelInfo, m
 	if len(cur) > 0 {
 		out = append(out, cur)
 	}
-	return out, counts, nil
+	return out
 }
 
 // timeSlices cuts a channel into ranges of times posted (microseconds,
