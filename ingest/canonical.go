@@ -2,7 +2,10 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"database/sql"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -691,3 +694,109 @@ func fieldLists(canon []byte, f *messageFields) (v, t []sql.NullString) {
 // typeFields are the fields whose json_type staged_messages checks, in
 // its order.
 var typeFields = [...]int{fTS, fThreadTS, fUser, fText, fSubtype, fReplyCount, fEdited}
+
+// derived is a message's stored columns as derive_messages (merge.sql)
+// makes them from its fields, for a message that has no problem there.
+// Go hands them to the first load (fastload.go) so DuckDB does not derive
+// them again; staged_messages takes them as its pass column.
+type derived struct {
+	ts, threadTS, parentUserID, userID, botID, appID, username, subtype, text sql.NullString
+	postedUS                                                                  int64
+	editedUS                                                                  sql.NullInt64
+	editedBy                                                                  sql.NullString
+	replyCount                                                                sql.NullInt32
+	latestReply                                                               sql.NullString
+	isDeleted                                                                 bool
+}
+
+// deriveColumns derives the stored columns of the canonical message canon
+// with fields f. ok is false for a message derive_messages would find a
+// problem in, or whose columns it reads through a cast Go does not copy
+// (a reply_count that is not a 32-bit integer, an edited.ts that is not a
+// Slack timestamp): the first load leaves those to SQL. The ts window is
+// not checked here; SQL checks it for every message.
+func deriveColumns(canon []byte, f *messageFields) (d derived, ok bool) {
+	if len(canon) == 0 || canon[0] != '{' {
+		return d, false
+	}
+	stringOrNull := func(k valueKind) bool { return k == kindMissing || k == kindNull || k == kindString }
+	if f[fTS].kind != kindString || !stringOrNull(f[fThreadTS].kind) || !stringOrNull(f[fUser].kind) ||
+		!stringOrNull(f[fText].kind) || !stringOrNull(f[fSubtype].kind) {
+		return d, false
+	}
+	switch f[fReplyCount].kind {
+	case kindMissing, kindNull, kindUint, kindSint:
+	default:
+		return d, false
+	}
+	switch f[fEdited].kind {
+	case kindMissing, kindNull, kindObject:
+	default:
+		return d, false
+	}
+	text := func(i int) sql.NullString {
+		s, ok := fieldText(canon, f[i])
+		return sql.NullString{String: string(s), Valid: ok}
+	}
+	d.ts = text(fTS)
+	posted, ok := slackMicros(d.ts.String)
+	if !ok {
+		return d, false
+	}
+	d.postedUS = posted
+	if d.threadTS = text(fThreadTS); d.threadTS.Valid {
+		if _, ok := slackMicros(d.threadTS.String); !ok {
+			return d, false
+		}
+	}
+	if e := text(fEditedTS); e.Valid {
+		us, ok := slackMicros(e.String)
+		if !ok {
+			return d, false
+		}
+		d.editedUS = sql.NullInt64{Int64: us, Valid: true}
+	}
+	if rc := text(fReplyCount); rc.Valid {
+		n, err := strconv.ParseInt(rc.String, 10, 32)
+		if err != nil {
+			return d, false
+		}
+		d.replyCount = sql.NullInt32{Int32: int32(n), Valid: true}
+	}
+	d.parentUserID, d.userID, d.botID = text(fParentUserID), text(fUser), text(fBotID)
+	d.appID = cmp.Or(text(fAppID), text(fBotProfileAppID))
+	d.username = cmp.Or(text(fUsername), text(fBotProfileName))
+	d.subtype, d.text = text(fSubtype), text(fText)
+	d.editedBy, d.latestReply = text(fEditedUser), text(fLatestReply)
+	d.isDeleted = d.subtype.Valid && d.subtype.String == "tombstone"
+	return d, true
+}
+
+// slackMicros reads a Slack timestamp ("seconds.micros": 1 to 12 digits, a
+// dot, 1 to 6 digits, the pattern derive_messages checks) as microseconds
+// since the epoch, the fraction padded with zeros on the right as
+// derive_messages pads it.
+func slackMicros(s string) (int64, bool) {
+	sec, frac, ok := strings.Cut(s, ".")
+	if !ok || len(sec) < 1 || len(sec) > 12 || len(frac) < 1 || len(frac) > 6 {
+		return 0, false
+	}
+	var n, us int64
+	for _, c := range []byte(sec) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	for i := range 6 {
+		us *= 10
+		if i < len(frac) {
+			c := frac[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			us += int64(c - '0')
+		}
+	}
+	return n*1_000_000 + us, true
+}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"database/sql"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aftermath-dev/aftermath/internal/warehouse/warehousetest"
@@ -91,8 +92,44 @@ func checkCanonicalOn(t *testing.T, db *sql.DB, docs []string) (accepted int) {
 		if !slices.Equal(got.types, w.types) {
 			t.Errorf("doc %q: types\n got %v\nwant %v", d, got.types, w.types)
 		}
+		checkDerived(t, db, d)
 	}
 	return accepted
+}
+
+// checkDerived fails when deriveColumns derives a doc Go accepts other
+// than staged_messages does (with no ts window), or derives one it finds
+// a problem in.
+func checkDerived(t *testing.T, db *sql.DB, doc string) {
+	t.Helper()
+	var f messageFields
+	raw, _ := canonMessage(nil, []byte(doc), &f)
+	got, ok := deriveColumns(raw, &f)
+	if !ok {
+		return
+	}
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS ts_window AS SELECT '-infinity'::TIMESTAMPTZ AS lo, 'infinity'::TIMESTAMPTZ AS hi`); err != nil {
+		t.Fatal(err)
+	}
+	var want derived
+	var problem sql.NullString
+	var posted sql.NullInt64
+	err := db.QueryRow(`SELECT ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username, subtype, text,
+		epoch_us(posted_at), epoch_us(edited_at), edited_by, reply_count, latest_reply, is_deleted, problem
+		FROM (`+strings.TrimSuffix(step("staged_messages", `SELECT 'C1' AS channel_id, $1::JSON AS doc, NULL AS origin`), ";")+`)`, doc).Scan(
+		&want.ts, &want.threadTS, &want.parentUserID, &want.userID, &want.botID, &want.appID, &want.username, &want.subtype, &want.text,
+		&posted, &want.editedUS, &want.editedBy, &want.replyCount, &want.latestReply, &want.isDeleted, &problem)
+	if err != nil {
+		t.Fatalf("doc %q: staged_messages: %v", doc, err)
+	}
+	want.postedUS = posted.Int64
+	if problem.Valid {
+		t.Errorf("doc %q: Go derives its columns, staged_messages finds a problem: %s", doc, problem.String)
+		return
+	}
+	if got != want {
+		t.Errorf("doc %q: derived columns\n got %+v\nwant %+v", doc, got, want)
+	}
 }
 
 // canonicalSeeds are odd messages: what Go must print as json() does, or
@@ -112,6 +149,13 @@ var canonicalSeeds = []string{
 	`{"x":"\ud83d"}`, `{"x":"\ude00"}`, `{"t\u0065xt":"k"}`, `{"text":"a","text":"b"}`,
 	`{"edited":{"ts":"1","ts":"2"}}`, `{"x":[1,]}`, `{"x":NaN}`, `[1]`, `"s"`, `{"x":"\xff"}`,
 	`{"ts":"1.2",}`, `{"x":tru}`, `{"x":"\q"}`, `{"x" 1}`, `{"a":"b"} x`,
+	// Columns Go derives (deriveColumns) or leaves to SQL.
+	`{"ts":"1795132800.000100","thread_ts":"1795132800.1","parent_user_id":"U1","user":"U2","bot_id":"B1","app_id":"","bot_profile":{"app_id":"A2","name":"bot"},"subtype":"tombstone","text":"x","edited":{"ts":"1795132801.5","user":"U3"},"reply_count":2147483647,"latest_reply":"0000000000.000000"}`,
+	`{"ts":"000000000001.000001","bot_profile":{"app_id":"A2","name":"bot"},"username":"hook","reply_count":-2147483648}`,
+	`{"ts":"1795132800.000100","reply_count":2147483648}`, `{"ts":"1795132800.000100","edited":{"ts":"1795132801"}}`,
+	`{"ts":"1795132800.000100","edited":{"ts":7}}`, `{"ts":"1795132800.0000001"}`, `{"ts":"1795132800."}`, `{"ts":"1234567890123.1"}`,
+	`{"ts":"1795132800.000100","thread_ts":"x"}`, `{"ts":"1795132800.000100","thread_ts":null,"user":null,"edited":null}`,
+	`{"ts":"１.2"}`, `{"ts":"1795132800.000100","text":"caf\u00e9 \n"}`, `{"ts":"1795132800.000100","subtype":"bot_message","app_id":null}`,
 }
 
 func TestCanonicalMatchesDuckDB(t *testing.T) {

@@ -66,8 +66,25 @@ var fastSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "doc", Type: jsonType},
 	{Name: "canon", Type: arrow.FixedWidthTypes.Boolean},
 	{Name: "fast", Type: arrow.FixedWidthTypes.Boolean},
-	{Name: "v", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
-	{Name: "t", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
+	// The columns Go derived (deriveColumns), in the order and types of
+	// staged_messages' pass; NULL where SQL derives them.
+	{Name: "pass", Type: arrow.StructOf(
+		arrow.Field{Name: "ts", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "thread_ts", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "parent_user_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "user_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "bot_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "app_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "username", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "subtype", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "text", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "posted_us", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		arrow.Field{Name: "edited_us", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		arrow.Field{Name: "edited_by", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "reply_count", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		arrow.Field{Name: "latest_reply", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "is_deleted", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	), Nullable: true},
 }, nil)
 
 // errFastUnclean stops a fast load: a file is not a JSON array, cannot be
@@ -294,49 +311,46 @@ func (w *fastWorker) row(channelID string, canon []byte, f *messageFields, canon
 	docs := w.rb.Field(1).(*array.ExtensionBuilder).Builder.(*array.StringBuilder)
 	canons := w.rb.Field(2).(*array.BooleanBuilder)
 	fasts := w.rb.Field(3).(*array.BooleanBuilder)
-	vs := w.rb.Field(4).(*array.ListBuilder)
-	ts := w.rb.Field(5).(*array.ListBuilder)
+	pass := w.rb.Field(4).(*array.StructBuilder)
 	chans.Append(channelID)
-	switch {
-	case !canonOK:
-		// json() and json_extract in SQL.
+	if !canonOK {
+		// json(), the redaction and json_extract in SQL.
 		docs.BinaryBuilder.Append(src)
 		canons.Append(false)
 		fasts.Append(false)
-		vs.AppendNull()
-		ts.AppendNull()
+		pass.AppendNull()
 		w.bytes += len(src)
-	case redact.MayContainBytes(canon):
-		// The redaction in SQL, then json_extract.
+	} else if d, ok := deriveColumns(canon, f); !ok || redact.MayContainBytes(canon) {
+		// The redaction (when it could match) and json_extract in SQL,
+		// which names the problem of a message deriveColumns refuses.
 		docs.BinaryBuilder.Append(canon)
 		canons.Append(true)
 		fasts.Append(false)
-		vs.AppendNull()
-		ts.AppendNull()
+		pass.AppendNull()
 		w.bytes += len(canon)
-	default:
+	} else {
 		docs.BinaryBuilder.Append(canon)
 		canons.Append(true)
 		fasts.Append(true)
-		vb := vs.ValueBuilder().(*array.StringBuilder)
-		tb := ts.ValueBuilder().(*array.StringBuilder)
-		vs.Append(true)
-		for i := range fEdited {
-			if text, ok := fieldText(canon, f[i]); ok {
-				vb.BinaryBuilder.Append(text)
-				w.bytes += len(text)
-			} else {
-				vb.AppendNull()
-			}
+		pass.Append(true)
+		for i, v := range []sql.NullString{d.ts, d.threadTS, d.parentUserID, d.userID, d.botID, d.appID, d.username, d.subtype, d.text} {
+			appendNullString(pass.FieldBuilder(i).(*array.StringBuilder), v)
+			w.bytes += len(v.String)
 		}
-		ts.Append(true)
-		for _, i := range typeFields {
-			if n := typeName[f[i].kind]; n != "" {
-				tb.Append(n)
-			} else {
-				tb.AppendNull()
-			}
+		pass.FieldBuilder(9).(*array.Int64Builder).Append(d.postedUS)
+		if eb := pass.FieldBuilder(10).(*array.Int64Builder); d.editedUS.Valid {
+			eb.Append(d.editedUS.Int64)
+		} else {
+			eb.AppendNull()
 		}
+		appendNullString(pass.FieldBuilder(11).(*array.StringBuilder), d.editedBy)
+		if rb := pass.FieldBuilder(12).(*array.Int32Builder); d.replyCount.Valid {
+			rb.Append(d.replyCount.Int32)
+		} else {
+			rb.AppendNull()
+		}
+		appendNullString(pass.FieldBuilder(13).(*array.StringBuilder), d.latestReply)
+		pass.FieldBuilder(14).(*array.BooleanBuilder).Append(d.isDeleted)
 		w.bytes += len(canon)
 	}
 	w.rows++
@@ -344,6 +358,14 @@ func (w *fastWorker) row(channelID string, canon []byte, f *messageFields, canon
 		return w.flush()
 	}
 	return true
+}
+
+func appendNullString(b *array.StringBuilder, v sql.NullString) {
+	if v.Valid {
+		b.Append(v.String)
+	} else {
+		b.AppendNull()
+	}
 }
 
 // flush sends the batch built so far; false when the reader is stopped.

@@ -43,7 +43,10 @@ WITH src AS (
 	SELECT channel_id, origin, raw, kind,
 		list_transform(x[1:15], e -> json_extract_string(e, '$')) AS v,
 		[json_type(x[1]), json_type(x[2]), json_type(x[4]), json_type(x[11]), json_type(x[10]),
-			json_type(x[14]), json_type(x[16])] AS t
+			json_type(x[14]), json_type(x[16])] AS t,
+		NULL::STRUCT(ts VARCHAR, thread_ts VARCHAR, parent_user_id VARCHAR, user_id VARCHAR, bot_id VARCHAR,
+			app_id VARCHAR, username VARCHAR, subtype VARCHAR, text VARCHAR, posted_us BIGINT, edited_us BIGINT,
+			edited_by VARCHAR, reply_count INTEGER, latest_reply VARCHAR, is_deleted BOOLEAN) AS pass
 	FROM x
 {{derive_messages}};
 
@@ -51,28 +54,34 @@ WITH src AS (
 -- The end of staged_messages and fast_staged_messages (not a statement of
 -- its own): from f (channel_id, origin, raw, kind, v = the text of the
 -- fields $.ts … $.latest_reply, t = the types of ts, thread_ts, user,
--- text, subtype, reply_count and edited), the columns and the problem.
+-- text, subtype, reply_count and edited, pass = the columns already
+-- derived), the columns and the problem. A message has either v and t or
+-- pass (Go derives pass on the first load exactly as below, for messages
+-- with no problem but the ts window: ingest/canonical.go deriveColumns),
+-- so coalesce(pass.…, …) is the one that is there; COALESCE evaluates
+-- the second only where the first is NULL.
 ), g AS (
 SELECT
 	channel_id, origin, raw,
-	v[1] AS ts,
-	v[2] AS thread_ts,
-	v[3] AS parent_user_id,
-	v[4] AS user_id,
-	v[5] AS bot_id,
-	coalesce(v[6], v[7]) AS app_id,
-	coalesce(v[8], v[9]) AS username,
-	v[10] AS subtype,
-	v[11] AS text,
-	make_timestamptz(TRY_CAST(split_part(v[1], '.', 1) AS BIGINT) * 1000000
-		+ TRY_CAST(rpad(split_part(v[1], '.', 2), 6, '0') AS BIGINT)) AS posted_at,
-	make_timestamptz(TRY_CAST(split_part(v[12], '.', 1) AS BIGINT) * 1000000
-		+ TRY_CAST(rpad(split_part(v[12], '.', 2), 6, '0') AS BIGINT)) AS edited_at,
-	v[13] AS edited_by,
-	TRY_CAST(v[14] AS INTEGER) AS reply_count,
-	v[15] AS latest_reply,
-	coalesce(v[10] = 'tombstone', false) AS is_deleted,
+	coalesce(pass.ts, v[1]) AS ts,
+	coalesce(pass.thread_ts, v[2]) AS thread_ts,
+	coalesce(pass.parent_user_id, v[3]) AS parent_user_id,
+	coalesce(pass.user_id, v[4]) AS user_id,
+	coalesce(pass.bot_id, v[5]) AS bot_id,
+	coalesce(pass.app_id, v[6], v[7]) AS app_id,
+	coalesce(pass.username, v[8], v[9]) AS username,
+	coalesce(pass.subtype, v[10]) AS subtype,
+	coalesce(pass.text, v[11]) AS text,
+	coalesce(make_timestamptz(pass.posted_us), make_timestamptz(TRY_CAST(split_part(v[1], '.', 1) AS BIGINT) * 1000000
+		+ TRY_CAST(rpad(split_part(v[1], '.', 2), 6, '0') AS BIGINT))) AS posted_at,
+	coalesce(make_timestamptz(pass.edited_us), make_timestamptz(TRY_CAST(split_part(v[12], '.', 1) AS BIGINT) * 1000000
+		+ TRY_CAST(rpad(split_part(v[12], '.', 2), 6, '0') AS BIGINT))) AS edited_at,
+	coalesce(pass.edited_by, v[13]) AS edited_by,
+	coalesce(pass.reply_count, TRY_CAST(v[14] AS INTEGER)) AS reply_count,
+	coalesce(pass.latest_reply, v[15]) AS latest_reply,
+	coalesce(pass.is_deleted, v[10] = 'tombstone', false) AS is_deleted,
 	CASE
+		WHEN pass IS NOT NULL THEN NULL
 		WHEN kind IS DISTINCT FROM 'OBJECT' THEN 'not a JSON object'
 		WHEN t[1] IS DISTINCT FROM 'VARCHAR' OR NOT regexp_full_match(v[1], '[0-9]{1,12}\.[0-9]{1,6}')
 			THEN 'ts is missing or not a Slack timestamp string'
@@ -95,29 +104,29 @@ FROM g, ts_window w
 -- name: fast_staged_messages
 -- staged_messages over the Arrow view fast_messages, which Go fills while
 -- it reads the day files (ingest/fastload.go): channel_id, doc, canon,
--- fast, v, t. Where Go read a message itself (canon: doc is already
--- json()'s text of it) and found no text the redaction could match
--- (fast), raw is doc (a JSON value, stored without a cast that would
--- parse it again) and v and t are Go's, so DuckDB does not parse the
--- message at all; the other messages go through json(), the redaction and
--- json_extract exactly as in staged_messages (CASE evaluates each branch
--- only for its own rows).
+-- fast, pass. Where Go read a message itself (canon: doc is already
+-- json()'s text of it), found no text the redaction could match and no
+-- problem (fast), raw is doc (a JSON value, stored without a cast that
+-- would parse it again) and pass holds the columns Go derived, so DuckDB
+-- does not parse the message at all; the other messages go through
+-- json(), the redaction and json_extract exactly as in staged_messages
+-- (CASE evaluates each branch only for its own rows).
 WITH src AS (
-	SELECT channel_id, NULL::VARCHAR AS origin, doc, canon, fast, v AS gv, t AS gt FROM fast_messages
+	SELECT channel_id, NULL::VARCHAR AS origin, doc, canon, fast, pass FROM fast_messages
 ), red AS (
-	SELECT channel_id, origin, fast, gv, gt, CASE WHEN fast THEN doc ELSE ({{redact_j}})::JSON END AS raw
-	FROM (SELECT channel_id, origin, doc, fast, gv, gt, CASE WHEN canon THEN doc::VARCHAR ELSE json(doc)::VARCHAR END AS j FROM src)
+	SELECT channel_id, origin, fast, pass, CASE WHEN fast THEN doc ELSE ({{redact_j}})::JSON END AS raw
+	FROM (SELECT channel_id, origin, doc, fast, pass, CASE WHEN canon THEN doc::VARCHAR ELSE json(doc)::VARCHAR END AS j FROM src)
 ), x AS (
-	SELECT channel_id, origin, raw, fast, gv, gt,
+	SELECT channel_id, origin, raw, fast, pass,
 		CASE WHEN starts_with(raw, '{') THEN 'OBJECT' END AS kind,
 		CASE WHEN NOT fast THEN json_extract(raw, ['$.ts', '$.thread_ts', '$.parent_user_id', '$.user', '$.bot_id',
 			'$.app_id', '$.bot_profile.app_id', '$.username', '$.bot_profile.name', '$.subtype',
 			'$.text', '$.edited.ts', '$.edited.user', '$.reply_count', '$.latest_reply', '$.edited']) END AS x
 	FROM red
 ), f AS (
-	SELECT channel_id, origin, raw, kind,
-		CASE WHEN fast THEN gv ELSE list_transform(x[1:15], e -> json_extract_string(e, '$')) END AS v,
-		CASE WHEN fast THEN gt ELSE [json_type(x[1]), json_type(x[2]), json_type(x[4]), json_type(x[11]), json_type(x[10]),
+	SELECT channel_id, origin, raw, kind, pass,
+		CASE WHEN NOT fast THEN list_transform(x[1:15], e -> json_extract_string(e, '$')) END AS v,
+		CASE WHEN NOT fast THEN [json_type(x[1]), json_type(x[2]), json_type(x[4]), json_type(x[11]), json_type(x[10]),
 			json_type(x[14]), json_type(x[16])] END AS t
 	FROM x
 {{derive_messages}};
