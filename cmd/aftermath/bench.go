@@ -286,7 +286,7 @@ func (b *benchSuite) workspace(size string) (string, error) {
 
 // export returns (making it once) the workspace's export in a shape, and
 // the configuration that reads it: the few-channels shape's channels are
-// named in channels.include, the many-channels shape's weeks of a shared
+// named in channels.include, the many-channels shape's parts of a shared
 // channel in channels.shared.
 func (b *benchSuite) export(size, shape string) (export, cfg string, err error) {
 	dir, err := b.workspace(size)
@@ -315,19 +315,18 @@ func (b *benchSuite) export(size, shape string) (export, cfg string, err error) 
 		}
 		cfg = fc
 	case "many-channels":
-		// The shared channel is cut into weeks too: each week's channel
-		// is shared.
+		// The shared channel is cut into parts too: each part is shared.
 		c, err := config.Load(cfg)
 		if err != nil {
 			return "", "", err
 		}
 		var shared []string
 		for _, name := range c.Channels.Shared {
-			weeks, err := bench.WeekChannels(shaped, name)
+			parts, err := bench.PartChannels(shaped, name)
 			if err != nil {
 				return "", "", err
 			}
-			shared = append(shared, weeks...)
+			shared = append(shared, parts...)
 		}
 		mc := filepath.Join(dir, "aftermath-many-channels.yaml")
 		if err := bench.DeriveConfig(cfg, mc, map[string]any{"channels.shared": shared}); err != nil {

@@ -21,9 +21,11 @@ import (
 //   - blocks: every message without Block Kit blocks given a payload of
 //     about 1.5 KB (a rich_text block repeating its text, a section with
 //     fields, and an actions block), the shape of bot and workflow posts;
-//   - many-channels: every channel cut into one channel a week (a
-//     thread goes with its parent's week), named <channel>-w<n>, so the
-//     export holds thousands of small channels;
+//   - many-channels: every channel cut into channels of about 100
+//     messages (a thread stays whole), named <channel>-p<n>, so the
+//     export holds about 10,000 small channels a million messages, the
+//     shape of a workspace with a channel per incident and thousands of
+//     small incidents;
 //   - long-threads: in every channel, each week's ordinary messages
 //     become replies in one thread under the week's first one, the shape
 //     of a shared channel where each incident is one long thread.
@@ -65,7 +67,7 @@ func Reshape(src, dst, shape string) error {
 	case "blocks":
 		return addBlocks(src, dst, folders)
 	case "many-channels":
-		return splitWeeks(src, dst, folders)
+		return splitChannels(src, dst, folders)
 	case "long-threads":
 		return threadWeeks(src, dst, folders)
 	}
@@ -299,10 +301,16 @@ func writeDays(dir string, msgs []map[string]json.RawMessage) error {
 	return nil
 }
 
-// splitWeeks writes each channel's messages into one channel per week of
-// their thread's parent, with channels.json (and groups.json, for private
-// channels) listing every new channel as a copy of its original's entry.
-func splitWeeks(src, dst string, folders []string) error {
+// smallChannel is about how many messages a channel of the many-channels
+// shape holds.
+const smallChannel = 100
+
+// splitChannels writes each channel's messages, ordered by their
+// thread's parent, into channels of smallChannel messages or a little
+// more (a thread is never cut), with channels.json (and groups.json, for
+// private channels) listing every new channel as a copy of its original's
+// entry.
+func splitChannels(src, dst string, folders []string) error {
 	for _, list := range []string{"channels.json", "groups.json"} {
 		b, err := os.ReadFile(filepath.Join(src, list))
 		if errors.Is(err, fs.ErrNotExist) {
@@ -325,22 +333,29 @@ func splitWeeks(src, dst string, folders []string) error {
 			if err != nil {
 				return err
 			}
-			weeks := map[int64][]map[string]json.RawMessage{}
-			for _, m := range msgs {
-				root := str(m, "thread_ts")
-				if root == "" {
-					root = str(m, "ts")
+			root := func(m map[string]json.RawMessage) string {
+				if r := str(m, "thread_ts"); r != "" {
+					return r
 				}
-				weeks[week(root)] = append(weeks[week(root)], m)
+				return str(m, "ts")
 			}
-			for w, ms := range weeks {
+			sort.SliceStable(msgs, func(i, j int) bool {
+				ri, rj := root(msgs[i]), root(msgs[j])
+				return ri < rj || ri == rj && str(msgs[i], "ts") < str(msgs[j], "ts")
+			})
+			for part, from := 1, 0; from < len(msgs); part++ {
+				to := min(from+smallChannel, len(msgs))
+				for to < len(msgs) && root(msgs[to]) == root(msgs[to-1]) {
+					to++
+				}
 				nc := maps.Clone(c)
-				nc["name"] = fmt.Sprintf("%s-w%d", name, w)
-				nc["id"] = fmt.Sprintf("%s%d", id, w)
+				nc["name"] = fmt.Sprintf("%s-p%d", name, part)
+				nc["id"] = fmt.Sprintf("%sP%d", id, part)
 				out = append(out, nc)
-				if err := writeDays(filepath.Join(dst, nc["name"].(string)), ms); err != nil {
+				if err := writeDays(filepath.Join(dst, nc["name"].(string)), msgs[from:to]); err != nil {
 					return err
 				}
+				from = to
 			}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i]["name"].(string) < out[j]["name"].(string) })
@@ -425,10 +440,10 @@ func threadWeeks(src, dst string, folders []string) error {
 	return nil
 }
 
-// WeekChannels lists the channels the many-channels shape made of the
-// channel name in the export dir (name-w<n>), sorted; a workspace of that
+// PartChannels lists the channels the many-channels shape made of the
+// channel name in the export dir (name-p<n>), sorted; a workspace of that
 // shape names them in channels.shared when name was a shared channel.
-func WeekChannels(dir, name string) ([]string, error) {
+func PartChannels(dir, name string) ([]string, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "channels.json"))
 	if err != nil {
 		return nil, err
@@ -439,7 +454,7 @@ func WeekChannels(dir, name string) ([]string, error) {
 	}
 	var out []string
 	for _, c := range chans {
-		if w, ok := strings.CutPrefix(c.Name, name+"-w"); ok && w != "" && strings.Trim(w, "0123456789") == "" {
+		if n, ok := strings.CutPrefix(c.Name, name+"-p"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
 			out = append(out, c.Name)
 		}
 	}

@@ -2,9 +2,12 @@ package bench
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -74,7 +77,7 @@ func TestReshape(t *testing.T) {
 	}
 }
 
-func TestReshapeWeeks(t *testing.T) {
+func TestReshapeLongThreads(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "export")
 	write := func(rel, body string) {
 		t.Helper()
@@ -113,32 +116,11 @@ func TestReshapeWeeks(t *testing.T) {
 		return out
 	}
 
-	many := filepath.Join(t.TempDir(), "many")
-	if err := Reshape(src, many, "many-channels"); err != nil {
-		t.Fatal(err)
-	}
-	got := read(many)
-	if len(got["inc-a-w2968"]) != 4 || len(got["inc-a-w2969"]) != 2 || len(got) != 2 {
-		t.Errorf("many-channels: channels %v; want inc-a-w2968 with 4 messages (the thread's reply included), inc-a-w2969 with 2", counts(got))
-	}
-	b, _ := os.ReadFile(filepath.Join(many, "channels.json"))
-	var chans []map[string]any
-	json.Unmarshal(b, &chans)
-	if len(chans) != 2 || chans[0]["id"] != "C12968" || chans[0]["name"] != "inc-a-w2968" || chans[1]["id"] != "C12969" {
-		t.Errorf("many-channels: channels.json = %v", chans)
-	}
-	if names, err := WeekChannels(many, "inc-a"); err != nil || !slices.Equal(names, []string{"inc-a-w2968", "inc-a-w2969"}) {
-		t.Errorf("WeekChannels(inc-a) = %v, %v", names, err)
-	}
-	if names, _ := WeekChannels(many, "inc"); len(names) != 0 {
-		t.Errorf("WeekChannels(inc) = %v; want none (inc-a's weeks are not inc's)", names)
-	}
-
 	long := filepath.Join(t.TempDir(), "long")
 	if err := Reshape(src, long, "long-threads"); err != nil {
 		t.Fatal(err)
 	}
-	got = read(long)
+	got := read(long)
 	byTS := map[any]map[string]any{}
 	for _, m := range got["inc-a"] {
 		byTS[m["ts"]] = m
@@ -174,4 +156,71 @@ func counts(m map[string][]map[string]any) map[string]int {
 		out[k] = len(v)
 	}
 	return out
+}
+
+func TestReshapeManyChannels(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "export")
+	if err := os.MkdirAll(filepath.Join(src, "inc-a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "users.json"), []byte(`[{"id":"U1"}]`), 0o644)
+	os.WriteFile(filepath.Join(src, "channels.json"), []byte(`[{"id":"C1","name":"inc-a","members":["U1"]},{"id":"C2","name":"gone"}]`), 0o644)
+	// 250 messages on 2026-11-20 (from 1795132800); the 100th starts a
+	// thread whose 5 replies come on 2026-11-21, so the first part must
+	// hold 105 messages to keep the thread whole.
+	var day1, day2 []string
+	parent := fmt.Sprintf("%d.000000", 1795132800+99)
+	for i := range 250 {
+		m := fmt.Sprintf(`{"type":"message","user":"U1","text":"m%d","ts":"%d.000000"}`, i, 1795132800+i)
+		if i == 99 {
+			m = fmt.Sprintf(`{"type":"message","user":"U1","text":"m%d","ts":"%s","thread_ts":"%s","reply_count":5}`, i, parent, parent)
+		}
+		day1 = append(day1, m)
+	}
+	for j := range 5 {
+		day2 = append(day2, fmt.Sprintf(`{"type":"message","user":"U1","text":"r%d","ts":"%d.000000","thread_ts":"%s","parent_user_id":"U1"}`, j, 1795219200+j, parent))
+	}
+	os.WriteFile(filepath.Join(src, "inc-a", "2026-11-20.json"), []byte("["+strings.Join(day1, ",")+"]"), 0o644)
+	os.WriteFile(filepath.Join(src, "inc-a", "2026-11-21.json"), []byte("["+strings.Join(day2, ",")+"]"), 0o644)
+
+	dst := filepath.Join(t.TempDir(), "many")
+	if err := Reshape(src, dst, "many-channels"); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dst, "*", "*.json"))
+	got := map[string]int{}
+	replies := map[string]int{}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		var msgs []map[string]any
+		if err := json.Unmarshal(b, &msgs); err != nil {
+			t.Fatal(err)
+		}
+		ch := filepath.Base(filepath.Dir(f))
+		got[ch] += len(msgs)
+		for _, m := range msgs {
+			if m["parent_user_id"] != nil {
+				replies[ch]++
+			}
+		}
+	}
+	want := map[string]int{"inc-a-p1": 105, "inc-a-p2": 100, "inc-a-p3": 50}
+	if !maps.Equal(got, want) {
+		t.Errorf("many-channels: messages per channel %v; want %v", got, want)
+	}
+	if replies["inc-a-p1"] != 5 {
+		t.Errorf("many-channels: replies per channel %v; want all 5 in inc-a-p1, with their parent", replies)
+	}
+	b, _ := os.ReadFile(filepath.Join(dst, "channels.json"))
+	var chans []map[string]any
+	json.Unmarshal(b, &chans)
+	if len(chans) != 3 || chans[0]["id"] != "C1P1" || chans[0]["name"] != "inc-a-p1" || chans[2]["id"] != "C1P3" || chans[0]["members"] == nil {
+		t.Errorf("many-channels: channels.json = %v; want inc-a-p1..3 (C1P1..3) as copies of inc-a", chans)
+	}
+	if names, err := PartChannels(dst, "inc-a"); err != nil || !slices.Equal(names, []string{"inc-a-p1", "inc-a-p2", "inc-a-p3"}) {
+		t.Errorf("PartChannels(inc-a) = %v, %v", names, err)
+	}
+	if names, _ := PartChannels(dst, "inc"); len(names) != 0 {
+		t.Errorf("PartChannels(inc) = %v; want none (inc-a's parts are not inc's)", names)
+	}
 }
