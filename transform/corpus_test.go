@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -511,12 +512,7 @@ func TestAccuracyOnStatusPages(t *testing.T) {
 // for, and asserts the floors on the providers held aside.
 func scoreForm(t *testing.T, r replay, scores map[string]*providerScore, showMisses []string, table *strings.Builder) {
 	t.Helper()
-	providers := make([]string, 0, len(scores))
-	for p := range scores {
-		providers = append(providers, p)
-	}
-	slices.Sort(providers)
-	for _, p := range providers {
+	for _, p := range slices.Sorted(maps.Keys(scores)) {
 		s := scores[p]
 		label := p
 		switch p {

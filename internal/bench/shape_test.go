@@ -11,11 +11,9 @@ import (
 	"testing"
 )
 
-// Reshaping keeps every message (ts unique within each channel) and only
-// changes where messages live and what they carry.
-func TestReshape(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "export")
-	write := func(rel, body string) {
+// writer returns a function writing a file of an export in src.
+func writer(t *testing.T, src string) func(rel, body string) {
+	return func(rel, body string) {
 		t.Helper()
 		p := filepath.Join(src, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -25,6 +23,30 @@ func TestReshape(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// readChannels reads the messages of every channel folder of an export.
+func readChannels(t *testing.T, dir string) map[string][]map[string]any {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+	out := map[string][]map[string]any{}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		var msgs []map[string]any
+		if err := json.Unmarshal(b, &msgs); err != nil {
+			t.Fatal(err)
+		}
+		ch := filepath.Base(filepath.Dir(f))
+		out[ch] = append(out[ch], msgs...)
+	}
+	return out
+}
+
+// Reshaping keeps every message (ts unique within each channel) and only
+// changes where messages live and what they carry.
+func TestReshape(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "export")
+	write := writer(t, src)
 	write("users.json", `[{"id":"U1"}]`)
 	write("channels.json", `[]`)
 	write("groups.json", `[]`)
@@ -79,16 +101,7 @@ func TestReshape(t *testing.T) {
 
 func TestReshapeLongThreads(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "export")
-	write := func(rel, body string) {
-		t.Helper()
-		p := filepath.Join(src, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := writer(t, src)
 	// 1795132800 is Friday 2026-11-20 00:00 UTC, in epoch week 2968; the
 	// next week starts 2026-11-26. The parent of the 11-20 thread is
 	// answered on 11-27, the next week.
@@ -100,27 +113,12 @@ func TestReshapeLongThreads(t *testing.T) {
 	write("inc-a/2026-11-27.json", `[{"type":"message","ts":"1795737600.000000","user":"U3","text":"fixed","thread_ts":"1795132800.000100","parent_user_id":"U1"},`+
 		`{"type":"message","ts":"1795737700.000000","user":"U3","text":"next week"},`+
 		`{"type":"message","subtype":"bot_message","ts":"1795737800.000000","bot_id":"B1","text":"alert"}]`)
-	read := func(dir string) map[string][]map[string]any {
-		t.Helper()
-		files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
-		out := map[string][]map[string]any{}
-		for _, f := range files {
-			b, _ := os.ReadFile(f)
-			var msgs []map[string]any
-			if err := json.Unmarshal(b, &msgs); err != nil {
-				t.Fatal(err)
-			}
-			ch := filepath.Base(filepath.Dir(f))
-			out[ch] = append(out[ch], msgs...)
-		}
-		return out
-	}
 
 	long := filepath.Join(t.TempDir(), "long")
 	if err := Reshape(src, long, "long-threads"); err != nil {
 		t.Fatal(err)
 	}
-	got := read(long)
+	got := readChannels(t, long)
 	byTS := map[any]map[string]any{}
 	for _, m := range got["inc-a"] {
 		byTS[m["ts"]] = m
@@ -160,11 +158,9 @@ func counts(m map[string][]map[string]any) map[string]int {
 
 func TestReshapeManyChannels(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "export")
-	if err := os.MkdirAll(filepath.Join(src, "inc-a"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(src, "users.json"), []byte(`[{"id":"U1"}]`), 0o644)
-	os.WriteFile(filepath.Join(src, "channels.json"), []byte(`[{"id":"C1","name":"inc-a","members":["U1"]},{"id":"C2","name":"gone"}]`), 0o644)
+	write := writer(t, src)
+	write("users.json", `[{"id":"U1"}]`)
+	write("channels.json", `[{"id":"C1","name":"inc-a","members":["U1"]},{"id":"C2","name":"gone"}]`)
 	// 250 messages on 2026-11-20 (from 1795132800); the 100th starts a
 	// thread whose 5 replies come on 2026-11-21, so the first part must
 	// hold 105 messages to keep the thread whole.
@@ -180,24 +176,17 @@ func TestReshapeManyChannels(t *testing.T) {
 	for j := range 5 {
 		day2 = append(day2, fmt.Sprintf(`{"type":"message","user":"U1","text":"r%d","ts":"%d.000000","thread_ts":"%s","parent_user_id":"U1"}`, j, 1795219200+j, parent))
 	}
-	os.WriteFile(filepath.Join(src, "inc-a", "2026-11-20.json"), []byte("["+strings.Join(day1, ",")+"]"), 0o644)
-	os.WriteFile(filepath.Join(src, "inc-a", "2026-11-21.json"), []byte("["+strings.Join(day2, ",")+"]"), 0o644)
+	write("inc-a/2026-11-20.json", "["+strings.Join(day1, ",")+"]")
+	write("inc-a/2026-11-21.json", "["+strings.Join(day2, ",")+"]")
 
 	dst := filepath.Join(t.TempDir(), "many")
 	if err := Reshape(src, dst, "many-channels"); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dst, "*", "*.json"))
 	got := map[string]int{}
 	replies := map[string]int{}
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		var msgs []map[string]any
-		if err := json.Unmarshal(b, &msgs); err != nil {
-			t.Fatal(err)
-		}
-		ch := filepath.Base(filepath.Dir(f))
-		got[ch] += len(msgs)
+	for ch, msgs := range readChannels(t, dst) {
+		got[ch] = len(msgs)
 		for _, m := range msgs {
 			if m["parent_user_id"] != nil {
 				replies[ch]++
