@@ -15,18 +15,8 @@ import (
 // few-channels benchmark shape: 8 channels of 124k messages) the checker
 // ran git once per link, and transform took 105 s, most of it in git.
 func TestGitCheckerResolvesEachRefOnce(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	dir := filepath.Join(t.TempDir(), "repo")
-	for _, args := range [][]string{
-		{"init", "-q", dir},
-		{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "Fix checkout retries (#12)"},
-	} {
-		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	dir, run := testRepo(t)
+	run("commit", "-q", "--allow-empty", "-m", "Fix checkout retries (#12)")
 	const repo = "https://github.com/acme/checkout"
 	g := newGitChecker(map[string]string{repo: dir}, []string{repo}, []string{"*_test.go"})
 	links := func() []link {
@@ -36,19 +26,12 @@ func TestGitCheckerResolvesEachRefOnce(t *testing.T) {
 			{kind: "sha", ref: "0123456789abcdef"},
 		}
 	}
-	check := func(ls []link) {
-		for i := range ls {
-			if err := g.check(context.Background(), &ls[i]); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	first := links()
-	check(first)
+	checkAll(t, g, first)
 	once := g.runs
 	for range 5 {
 		again := links()
-		check(again)
+		checkAll(t, g, again)
 		for i := range again {
 			if again[i].check != first[i].check || again[i].commit != first[i].commit {
 				t.Errorf("link %d checked again: %s %s; first %s %s", i, again[i].check, again[i].commit, first[i].check, first[i].commit)
@@ -69,20 +52,7 @@ func TestGitCheckerResolvesEachRefOnce(t *testing.T) {
 // hashes, a missing one, a ref too short to be a hash, a bare sha, and a
 // repository without a clone.
 func TestGitCheckerPrefetchAgreesWithResolve(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	dir := filepath.Join(t.TempDir(), "repo")
-	run := func(args ...string) string {
-		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...).Output()
-		if err != nil {
-			t.Fatalf("git %v: %v", args, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v\n%s", err, out)
-	}
+	dir, run := testRepo(t)
 	run("commit", "-q", "--allow-empty", "-m", "one")
 	one := run("rev-parse", "HEAD")
 	run("commit", "-q", "--allow-empty", "-m", "two")
@@ -100,11 +70,7 @@ func TestGitCheckerPrefetchAgreesWithResolve(t *testing.T) {
 	}
 	alone := links()
 	ga := newGitChecker(map[string]string{repo: dir}, []string{repo}, nil)
-	for i := range alone {
-		if err := ga.check(context.Background(), &alone[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	checkAll(t, ga, alone)
 	batched := links()
 	gb := newGitChecker(map[string]string{repo: dir}, []string{repo}, nil)
 	ptrs := linkPointers(batched)
@@ -133,20 +99,7 @@ func TestGitCheckerPrefetchAgreesWithResolve(t *testing.T) {
 // subject, by a merge ref (GitHub's and GitLab's), by a head ref diffed
 // from its merge base, and absent.
 func TestGitCheckerPrefetchPullRequests(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	dir := filepath.Join(t.TempDir(), "repo")
-	run := func(args ...string) string {
-		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...).Output()
-		if err != nil {
-			t.Fatalf("git %v: %v", args, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	if out, err := exec.Command("git", "init", "-q", "-b", "main", dir).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v\n%s", err, out)
-	}
+	dir, run := testRepo(t)
 	run("commit", "-q", "--allow-empty", "-m", "Fix checkout retries (#12)")
 	base := run("rev-parse", "HEAD")
 	run("checkout", "-q", "-b", "topic")
@@ -174,11 +127,7 @@ func TestGitCheckerPrefetchPullRequests(t *testing.T) {
 	}
 	alone := links()
 	ga := newGitChecker(map[string]string{repo: dir}, []string{repo}, []string{"*_test.go"})
-	for i := range alone {
-		if err := ga.check(context.Background(), &alone[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	checkAll(t, ga, alone)
 	batched := links()
 	gb := newGitChecker(map[string]string{repo: dir}, []string{repo}, []string{"*_test.go"})
 	ptrs := linkPointers(batched)
@@ -214,17 +163,7 @@ func TestGitCheckerPrefetchPullRequests(t *testing.T) {
 // commit, an empty one, a merge (both parents' diffs, as the one-commit
 // command gives them), a commit touching a test, one named twice.
 func TestGitCheckerPrefetchDiffsAgreeWithChanged(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	dir := filepath.Join(t.TempDir(), "repo")
-	run := func(args ...string) string {
-		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...).Output()
-		if err != nil {
-			t.Fatalf("git %v: %v", args, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	dir, run := testRepo(t)
 	write := func(name string) {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
 			t.Fatal(err)
@@ -233,9 +172,6 @@ func TestGitCheckerPrefetchDiffsAgreeWithChanged(t *testing.T) {
 			t.Fatal(err)
 		}
 		run("add", name)
-	}
-	if out, err := exec.Command("git", "init", "-q", "-b", "main", dir).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v\n%s", err, out)
 	}
 	write("README")
 	run("commit", "-q", "-m", "root")
@@ -264,11 +200,7 @@ func TestGitCheckerPrefetchDiffsAgreeWithChanged(t *testing.T) {
 	globs := []string{"tests/"}
 	alone := links()
 	ga := newGitChecker(map[string]string{repo: dir}, []string{repo}, globs)
-	for i := range alone {
-		if err := ga.check(context.Background(), &alone[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	checkAll(t, ga, alone)
 	batched := links()
 	gb := newGitChecker(map[string]string{repo: dir}, []string{repo}, globs)
 	ptrs := linkPointers(batched)
@@ -298,6 +230,38 @@ func TestGitCheckerPrefetchDiffsAgreeWithChanged(t *testing.T) {
 	}
 	if alone[2].check != "touches_tests" || alone[3].check != "touches_tests" || alone[5].check != "not_found" || alone[0].check != "no_tests" {
 		t.Errorf("checks alone: %+v", alone)
+	}
+}
+
+// testRepo makes an empty git repository (branch main) and returns its
+// folder and a function running git in it that returns its output; the
+// test is skipped where git is not installed.
+func testRepo(t *testing.T) (dir string, run func(args ...string) string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir = filepath.Join(t.TempDir(), "repo")
+	if out, err := exec.Command("git", "init", "-q", "-b", "main", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	return dir, func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+}
+
+// checkAll checks every link of ls with g.
+func checkAll(t *testing.T, g *gitChecker, ls []link) {
+	t.Helper()
+	for i := range ls {
+		if err := g.check(context.Background(), &ls[i]); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
