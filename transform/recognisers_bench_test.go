@@ -131,22 +131,7 @@ var benchChatter = []string{
 // BenchmarkClassifyChatter runs every default recogniser over
 // benchChatter: one op is all of it.
 func BenchmarkClassifyChatter(b *testing.B) {
-	cls := benchClassifier(b)
-	msgs := make([]*message, len(benchChatter))
-	for i, text := range benchChatter {
-		m := &message{ts: "1795186800.000100", at: time.Date(2026, 11, 20, 14, i, 0, 0, time.UTC), class: human, author: "bench"}
-		m.content = normalise(text)
-		m.lower = strings.ToLower(m.content)
-		msgs[i] = m
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		cls.memo = newMemo() // each op reads every text, as the first sight of it does
-		for _, m := range msgs {
-			m.signals = cls.classify(m)
-		}
-	}
-	perMessage(b, len(msgs))
+	benchClassify(b, benchChatter, human, "bench")
 }
 
 // benchAlerts are alerting bots' posts as messages.sql gives them (text,
@@ -166,17 +151,24 @@ var benchAlerts = []string{
 // BenchmarkClassifyAlerts runs every default recogniser over the alert
 // posts (one op is all of them).
 func BenchmarkClassifyAlerts(b *testing.B) {
+	benchClassify(b, benchAlerts, alertBot, "Datadog")
+}
+
+// benchClassify runs every default recogniser over texts, posted by
+// author of class cl (one op is all of them); each op reads every text as
+// the first sight of it does.
+func benchClassify(b *testing.B, texts []string, cl class, author string) {
 	cls := benchClassifier(b)
-	msgs := make([]*message, len(benchAlerts))
-	for i, text := range benchAlerts {
-		m := &message{ts: "1795186800.000100", at: time.Date(2026, 11, 20, 14, i, 0, 0, time.UTC), class: alertBot, author: "Datadog"}
+	msgs := make([]*message, len(texts))
+	for i, text := range texts {
+		m := &message{ts: "1795186800.000100", at: time.Date(2026, 11, 20, 14, i, 0, 0, time.UTC), class: cl, author: author}
 		m.content = normalise(text)
 		m.lower = strings.ToLower(m.content)
 		msgs[i] = m
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		cls.memo = newMemo() // each op reads every text, as the first sight of it does
+		cls.memo = newMemo()
 		for _, m := range msgs {
 			m.signals = cls.classify(m)
 		}
