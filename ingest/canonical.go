@@ -378,26 +378,11 @@ func (w *canonWriter) str(key bool) (plain []byte, ok bool) {
 			if i+1 >= len(src) {
 				return nil, false
 			}
-			switch e := src[i+1]; e {
-			case '"', '\\', '/':
-				w.out = appendEscaped(w.out, rune(e))
+			switch e := src[i+1]; {
+			case jsonEscapes[e] != 0:
+				w.out = appendEscaped(w.out, rune(jsonEscapes[e]))
 				i += 2
-			case 'b':
-				w.out = appendEscaped(w.out, '\b')
-				i += 2
-			case 'f':
-				w.out = appendEscaped(w.out, '\f')
-				i += 2
-			case 'n':
-				w.out = appendEscaped(w.out, '\n')
-				i += 2
-			case 'r':
-				w.out = appendEscaped(w.out, '\r')
-				i += 2
-			case 't':
-				w.out = appendEscaped(w.out, '\t')
-				i += 2
-			case 'u':
+			case e == 'u':
 				r, n := hex4(src[i+2:])
 				if n < 0 {
 					return nil, false
@@ -434,6 +419,10 @@ func (w *canonWriter) str(key bool) (plain []byte, ok bool) {
 		}
 	}
 }
+
+// jsonEscapes is the byte each one-letter JSON escape (\n, \", ...)
+// stands for; 0 for a letter that is not one.
+var jsonEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // hex4 reads four hex digits; n < 0 when they are not.
 func hex4(b []byte) (r rune, n int) {
@@ -653,23 +642,15 @@ func unescapeCanonical(s []byte) []byte {
 			continue
 		}
 		i++
-		switch s[i] {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
+		switch e := s[i]; {
+		case e == 'u':
 			r, _ := hex4(s[i+1:])
 			out = append(out, byte(r))
 			i += 4
+		case jsonEscapes[e] != 0:
+			out = append(out, jsonEscapes[e])
 		default:
-			out = append(out, s[i])
+			out = append(out, e)
 		}
 	}
 	return out
