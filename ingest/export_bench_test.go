@@ -115,15 +115,13 @@ func BenchmarkExportMerge(b *testing.B) {
 	b.ReportMetric(float64(n*int64(b.N))/b.Elapsed().Seconds(), "msgs/s")
 }
 
-// BenchmarkScanElements: the Go bound scan over every day file, read into
-// memory first (the scan's CPU cost, not the disk's).
-func BenchmarkScanElements(b *testing.B) {
-	export, _ := exportForBench(b)
+// dayFilesForBench reads every day file of export into memory (so a
+// benchmark measures CPU, not the disk) and sets the bytes per op.
+func dayFilesForBench(b *testing.B, export string) (files []string, days [][]byte) {
 	files, err := filepath.Glob(filepath.Join(export, "*", "*.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	var days [][]byte
 	var size int64
 	for _, f := range files {
 		day, err := os.ReadFile(f)
@@ -134,6 +132,14 @@ func BenchmarkScanElements(b *testing.B) {
 		size += int64(len(day))
 	}
 	b.SetBytes(size)
+	return files, days
+}
+
+// BenchmarkScanElements: the Go bound scan over every day file, read into
+// memory first (the scan's CPU cost, not the disk's).
+func BenchmarkScanElements(b *testing.B) {
+	export, _ := exportForBench(b)
+	files, days := dayFilesForBench(b, export)
 	for b.Loop() {
 		for i, day := range days {
 			if _, ok, err := scanElements(bytes.NewReader(day), DefaultBounds()); !ok || err != nil {
@@ -148,21 +154,7 @@ func BenchmarkScanElements(b *testing.B) {
 // into memory first.
 func BenchmarkCanonFile(b *testing.B) {
 	export, n := exportForBench(b)
-	files, err := filepath.Glob(filepath.Join(export, "*", "*.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var days [][]byte
-	var size int64
-	for _, f := range files {
-		day, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		days = append(days, day)
-		size += int64(len(day))
-	}
-	b.SetBytes(size)
+	files, days := dayFilesForBench(b, export)
 	var canon []byte
 	var f messageFields
 	var r arrayReader
