@@ -131,25 +131,14 @@ WITH src AS (
 	FROM x
 {{derive_messages}};
 
--- name: fast_first_load_messages
--- first_load_messages over fast_messages: the first load when Go reads the
--- day files.
-INSERT INTO messages (channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
-	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
-	source, ingested_at, updated_at, run_id)
-SELECT channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
-	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
-	$3, $1, $1, $2
-FROM ({{fast_staged_messages}})
-WHERE problem IS NULL;
-
 -- name: first_load_messages
 -- The first load of an empty messages table: every file in one statement,
 -- straight into messages, so DuckDB reads and writes in parallel without a
 -- staging copy. Messages with a problem are left out here; the caller
 -- compares the count inserted with the count of objects the files hold and,
 -- when they differ (a problem or a duplicate to name), rolls back and loads
--- in batches, which name each one.
+-- in batches, which name each one. ingest/sql.go makes
+-- fast_first_load_messages of it, over fast_staged_messages instead.
 INSERT INTO messages (channel_id, ts, thread_ts, parent_user_id, user_id, bot_id, app_id, username,
 	subtype, text, posted_at, edited_at, edited_by, reply_count, latest_reply, is_deleted, raw,
 	source, ingested_at, updated_at, run_id)

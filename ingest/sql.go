@@ -73,12 +73,17 @@ func parseSteps(text string) map[string]string {
 }
 
 // step returns the named statement with its placeholders filled.
-// stage_messages is staged_messages stored in the temp table stage_msgs.
+// stage_messages is staged_messages stored in the temp table stage_msgs;
+// fast_first_load_messages is first_load_messages over
+// fast_staged_messages (the first load when Go reads the day files).
 func step(name, source string) string {
 	if name == "stage_messages" {
 		return "CREATE OR REPLACE TEMP TABLE stage_msgs AS\n" + step("staged_messages", source)
 	}
 	s, ok := steps[name]
+	if name == "fast_first_load_messages" {
+		s, ok = strings.Replace(steps["first_load_messages"], "{{staged_messages}}", "{{fast_staged_messages}}", 1), true
+	}
 	if !ok {
 		panic(fmt.Sprintf("ingest: merge.sql has no step %q", name))
 	}
