@@ -2,10 +2,8 @@ package ingest
 
 import (
 	"bytes"
-	"cmp"
 	"database/sql"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -679,15 +677,31 @@ var typeFields = [...]int{fTS, fThreadTS, fUser, fText, fSubtype, fReplyCount, f
 // derived is a message's stored columns as derive_messages (merge.sql)
 // makes them from its fields, for a message that has no problem there.
 // Go hands them to the first load (fastload.go) so DuckDB does not derive
-// them again; staged_messages takes them as its pass column.
+// them again; staged_messages takes them as its pass column. The texts
+// are the canonical message's own bytes where they hold no escape, so
+// deriving allocates nothing for most messages.
 type derived struct {
-	ts, threadTS, parentUserID, userID, botID, appID, username, subtype, text sql.NullString
+	ts, threadTS, parentUserID, userID, botID, appID, username, subtype, text nullBytes
 	postedUS                                                                  int64
 	editedUS                                                                  sql.NullInt64
-	editedBy                                                                  sql.NullString
+	editedBy                                                                  nullBytes
 	replyCount                                                                sql.NullInt32
-	latestReply                                                               sql.NullString
+	latestReply                                                               nullBytes
 	isDeleted                                                                 bool
+}
+
+// nullBytes is a text column's value: b when valid, else SQL NULL.
+type nullBytes struct {
+	b     []byte
+	valid bool
+}
+
+// or is coalesce of two values.
+func (n nullBytes) or(m nullBytes) nullBytes {
+	if n.valid {
+		return n
+	}
+	return m
 }
 
 // deriveColumns derives the stored columns of the canonical message canon
@@ -715,41 +729,41 @@ func deriveColumns(canon []byte, f *messageFields) (d derived, ok bool) {
 	default:
 		return d, false
 	}
-	text := func(i int) sql.NullString {
-		s, ok := fieldText(canon, f[i])
-		return sql.NullString{String: string(s), Valid: ok}
+	text := func(i int) nullBytes {
+		b, ok := fieldText(canon, f[i])
+		return nullBytes{b, ok}
 	}
 	d.ts = text(fTS)
-	posted, ok := slackMicros(d.ts.String)
+	posted, ok := slackMicros(d.ts.b)
 	if !ok {
 		return d, false
 	}
 	d.postedUS = posted
-	if d.threadTS = text(fThreadTS); d.threadTS.Valid {
-		if _, ok := slackMicros(d.threadTS.String); !ok {
+	if d.threadTS = text(fThreadTS); d.threadTS.valid {
+		if _, ok := slackMicros(d.threadTS.b); !ok {
 			return d, false
 		}
 	}
-	if e := text(fEditedTS); e.Valid {
-		us, ok := slackMicros(e.String)
+	if e := text(fEditedTS); e.valid {
+		us, ok := slackMicros(e.b)
 		if !ok {
 			return d, false
 		}
 		d.editedUS = sql.NullInt64{Int64: us, Valid: true}
 	}
-	if rc := text(fReplyCount); rc.Valid {
-		n, err := strconv.ParseInt(rc.String, 10, 32)
+	if rc := text(fReplyCount); rc.valid {
+		n, err := strconv.ParseInt(string(rc.b), 10, 32)
 		if err != nil {
 			return d, false
 		}
 		d.replyCount = sql.NullInt32{Int32: int32(n), Valid: true}
 	}
 	d.parentUserID, d.userID, d.botID = text(fParentUserID), text(fUser), text(fBotID)
-	d.appID = cmp.Or(text(fAppID), text(fBotProfileAppID))
-	d.username = cmp.Or(text(fUsername), text(fBotProfileName))
+	d.appID = text(fAppID).or(text(fBotProfileAppID))
+	d.username = text(fUsername).or(text(fBotProfileName))
 	d.subtype, d.text = text(fSubtype), text(fText)
 	d.editedBy, d.latestReply = text(fEditedUser), text(fLatestReply)
-	d.isDeleted = d.subtype.Valid && d.subtype.String == "tombstone"
+	d.isDeleted = d.subtype.valid && string(d.subtype.b) == "tombstone"
 	return d, true
 }
 
@@ -757,13 +771,13 @@ func deriveColumns(canon []byte, f *messageFields) (d derived, ok bool) {
 // dot, 1 to 6 digits, the pattern derive_messages checks) as microseconds
 // since the epoch, the fraction padded with zeros on the right as
 // derive_messages pads it.
-func slackMicros(s string) (int64, bool) {
-	sec, frac, ok := strings.Cut(s, ".")
+func slackMicros(s []byte) (int64, bool) {
+	sec, frac, ok := bytes.Cut(s, []byte("."))
 	if !ok || len(sec) < 1 || len(sec) > 12 || len(frac) < 1 || len(frac) > 6 {
 		return 0, false
 	}
 	var n, us int64
-	for _, c := range []byte(sec) {
+	for _, c := range sec {
 		if c < '0' || c > '9' {
 			return 0, false
 		}

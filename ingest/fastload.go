@@ -333,9 +333,9 @@ func (w *fastWorker) row(channelID string, canon []byte, f *messageFields, canon
 		canons.Append(true)
 		fasts.Append(true)
 		pass.Append(true)
-		for i, v := range []sql.NullString{d.ts, d.threadTS, d.parentUserID, d.userID, d.botID, d.appID, d.username, d.subtype, d.text} {
-			appendNullString(pass.FieldBuilder(i).(*array.StringBuilder), v)
-			w.bytes += len(v.String)
+		for i, v := range [...]nullBytes{d.ts, d.threadTS, d.parentUserID, d.userID, d.botID, d.appID, d.username, d.subtype, d.text} {
+			appendNullBytes(pass.FieldBuilder(i).(*array.StringBuilder), v)
+			w.bytes += len(v.b)
 		}
 		pass.FieldBuilder(9).(*array.Int64Builder).Append(d.postedUS)
 		if eb := pass.FieldBuilder(10).(*array.Int64Builder); d.editedUS.Valid {
@@ -343,13 +343,13 @@ func (w *fastWorker) row(channelID string, canon []byte, f *messageFields, canon
 		} else {
 			eb.AppendNull()
 		}
-		appendNullString(pass.FieldBuilder(11).(*array.StringBuilder), d.editedBy)
+		appendNullBytes(pass.FieldBuilder(11).(*array.StringBuilder), d.editedBy)
 		if rb := pass.FieldBuilder(12).(*array.Int32Builder); d.replyCount.Valid {
 			rb.Append(d.replyCount.Int32)
 		} else {
 			rb.AppendNull()
 		}
-		appendNullString(pass.FieldBuilder(13).(*array.StringBuilder), d.latestReply)
+		appendNullBytes(pass.FieldBuilder(13).(*array.StringBuilder), d.latestReply)
 		pass.FieldBuilder(14).(*array.BooleanBuilder).Append(d.isDeleted)
 		w.bytes += len(canon)
 	}
@@ -360,9 +360,9 @@ func (w *fastWorker) row(channelID string, canon []byte, f *messageFields, canon
 	return true
 }
 
-func appendNullString(b *array.StringBuilder, v sql.NullString) {
-	if v.Valid {
-		b.Append(v.String)
+func appendNullBytes(b *array.StringBuilder, v nullBytes) {
+	if v.valid {
+		b.BinaryBuilder.Append(v.b)
 	} else {
 		b.AppendNull()
 	}
