@@ -77,37 +77,24 @@ func (b *build) readUnits(ctx context.Context, conn *sql.Conn, perQuery int) err
 	if err != nil {
 		return err
 	}
+	// Channels are read a query's worth at a time, several to a query
+	// (each query scans the table, so a workspace of many small channels
+	// must not read them one by one); a longer one is cut (longSlices).
 	var parts []slice
-	for _, batch := range channelBatches(own, counts, perQuery) {
-		if len(batch) > 1 || counts[batch[0]] <= perQuery {
-			parts = append(parts, slice{ids: batch})
-			continue
-		}
-		// A channel longer than a slice (a long incident) is read in
-		// pieces of time, so DuckDB sorts and hands over a bounded
-		// number of messages at once, and is assembled after its last.
-		pieces, err := timeSlices(ctx, conn, batch[0], perQuery)
-		if err != nil {
-			return err
-		}
-		for i, pc := range pieces {
-			parts = append(parts, slice{ids: batch, after: pc[0], until: pc[1], more: i < len(pieces)-1})
-		}
-	}
-	// Shared channels are batched the same way (each query scans the
-	// table, so a workspace of many small shared channels must not read
-	// them one by one); a long one is read in slices of whole threads.
-	for _, batch := range channelBatches(shared, counts, perQuery) {
-		if len(batch) > 1 || counts[batch[0]] <= perQuery {
-			parts = append(parts, slice{ids: batch, shared: true})
-			continue
-		}
-		threads, err := threadSlices(ctx, conn, batch[0], perQuery)
-		if err != nil {
-			return err
-		}
-		for _, sl := range threads {
-			parts = append(parts, slice{ids: batch, shared: true, from: sl[0], to: sl[1]})
+	for _, g := range [...]struct {
+		chans  []*channelInfo
+		shared bool
+	}{{own, false}, {shared, true}} {
+		for _, batch := range channelBatches(g.chans, counts, perQuery) {
+			if len(batch) > 1 || counts[batch[0]] <= perQuery {
+				parts = append(parts, slice{ids: batch, shared: g.shared})
+				continue
+			}
+			long, err := longSlices(ctx, conn, batch[0], g.shared, perQuery)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, long...)
 		}
 	}
 	report, err := b.progressReporter(ctx, conn)
@@ -293,6 +280,28 @@ func channelBatches(chans []*channelInfo, counts map[string]int, max int) [][]st
 		out = append(out, cur)
 	}
 	return out
+}
+
+// longSlices cuts a channel with more than max messages into slices of
+// at most max: a shared channel into slices of whole threads; an incident
+// channel (a long incident) into pieces of time, so DuckDB sorts and
+// hands over a bounded number of messages at once, assembled after the
+// last piece.
+func longSlices(ctx context.Context, conn *sql.Conn, channelID string, shared bool, max int) ([]slice, error) {
+	ids := []string{channelID}
+	var out []slice
+	if shared {
+		threads, err := threadSlices(ctx, conn, channelID, max)
+		for _, sl := range threads {
+			out = append(out, slice{ids: ids, shared: true, from: sl[0], to: sl[1]})
+		}
+		return out, err
+	}
+	pieces, err := timeSlices(ctx, conn, channelID, max)
+	for i, pc := range pieces {
+		out = append(out, slice{ids: ids, after: pc[0], until: pc[1], more: i < len(pieces)-1})
+	}
+	return out, err
 }
 
 // timeSlices cuts a channel into ranges of times posted (microseconds,
