@@ -4,12 +4,11 @@
 package transform
 
 import (
-	"sync"
-
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aftermath-dev/aftermath/internal/config"
