@@ -88,43 +88,28 @@ func Token(s, secret string) string {
 // that (?i) folds onto the patterns' letters (the Kelvin sign K onto k,
 // the long s ſ onto s: Go's and RE2's case folding agree on these).
 func MayContainBytes(b []byte) bool {
+	query := func(i int) bool { // b[i] is '='
+		return i >= 2 && b[i-1]|0x20 == 't' && (b[i-2] == '?' || b[i-2] == '&') ||
+			i >= 6 && (b[i-6] == '?' || b[i-6] == '&') && foldEq(b[i-5:i], "token")
+	}
+	slackToken := func(i int) bool { return foldEq(b[i+1:], "ox") || foldEq(b[i+1:], "app") }            // b[i] is x or X
+	hooks := func(i int) bool { return i >= 5 && foldEq(b[i-5:i], "hooks") && foldEq(b[i+1:], "slack") } // b[i] is '.'
+	return anyAt(b, '=', query) || anyAt(b, 'x', slackToken) || anyAt(b, 'X', slackToken) || anyAt(b, '.', hooks) ||
+		// K (U+212A) and ſ (U+017F).
+		bytes.Contains(b, []byte("\u212a")) || bytes.Contains(b, []byte("\u017f"))
+}
+
+// anyAt reports whether ok holds at some index of b holding the byte c.
+func anyAt(b []byte, c byte, ok func(i int) bool) bool {
 	for i := 0; ; i++ {
-		j := bytes.IndexByte(b[i:], '=')
+		j := bytes.IndexByte(b[i:], c)
 		if j < 0 {
-			break
+			return false
 		}
-		i += j
-		if i >= 2 && b[i-1]|0x20 == 't' && (b[i-2] == '?' || b[i-2] == '&') {
-			return true
-		}
-		if i >= 6 && (b[i-6] == '?' || b[i-6] == '&') && foldEq(b[i-5:i], "token") {
+		if i += j; ok(i) {
 			return true
 		}
 	}
-	for _, x := range []byte{'x', 'X'} {
-		for i := 0; ; i++ {
-			j := bytes.IndexByte(b[i:], x)
-			if j < 0 {
-				break
-			}
-			i += j
-			if foldEq(b[i+1:], "ox") || foldEq(b[i+1:], "app") {
-				return true
-			}
-		}
-	}
-	for i := 0; ; i++ {
-		j := bytes.IndexByte(b[i:], '.')
-		if j < 0 {
-			break
-		}
-		i += j
-		if i >= 5 && foldEq(b[i-5:i], "hooks") && foldEq(b[i+1:], "slack") {
-			return true
-		}
-	}
-	// K (U+212A) and ſ (U+017F).
-	return bytes.Contains(b, []byte("\u212a")) || bytes.Contains(b, []byte("\u017f"))
 }
 
 // foldEq reports whether b starts with the lower-case ASCII word w in any
