@@ -1,0 +1,116 @@
+package transform
+
+import (
+	"encoding/csv"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Real first-responder language, measured: AFTERMATH_ACK_EXTRA names a CSV
+// (label,text,source_kind,source,note) of messages people wrote in the first
+// minutes of real incidents, each labelled ack, bystander or other. It is
+// third-party text, kept outside the repository (docs/metrics.md,
+// "Acknowledgements on real text"). Unset, the test skips.
+//
+// What acknowledged_at needs from each row: an ack is read as the
+// acknowledgement; a bystander is neither read as one nor taken by the
+// first-reply fallback (it matches incidents.bystanders); an other row is
+// not read as an acknowledgement. Sources are split into a tuning half and
+// a test half by a hash of the source, like the outside status set; only
+// the tuning half's misses may be listed (AFTERMATH_ACK_MISSES=1).
+func TestAcknowledgementLanguage(t *testing.T) {
+	path := os.Getenv("AFTERMATH_ACK_EXTRA")
+	if path == "" {
+		t.Skip("AFTERMATH_ACK_EXTRA is not set")
+	}
+	rows := loadAckRows(t, path)
+	cfg := defaults(t)
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asm := newAssembler(cfg, time.Now())
+	type tally struct{ n, right int }
+	got := map[string]*tally{}
+	var misses []string
+	for _, r := range rows {
+		m := &message{class: human, content: normalise(r.text)}
+		m.lower = strings.ToLower(m.content)
+		ack := slices.ContainsFunc(cls.classify(m), func(s signal) bool { return s.kind == "acknowledged" })
+		right := false
+		switch r.label {
+		case "ack":
+			right = ack
+		case "bystander":
+			right = !ack && asm.bystander(m)
+		default:
+			right = !ack
+		}
+		key := r.half + " " + r.label
+		if got[key] == nil {
+			got[key] = &tally{}
+		}
+		got[key].n++
+		if right {
+			got[key].right++
+		} else if r.half == extraTune && os.Getenv("AFTERMATH_ACK_MISSES") != "" {
+			misses = append(misses, fmt.Sprintf("%-9s ack=%-5v %q (%s)", r.label, ack, r.text, r.source))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n| half | label | rows | right |\n|---|---|---|---|\n")
+	for _, half := range []string{extraTune, extraTest} {
+		for _, label := range []string{"ack", "bystander", "other"} {
+			if c := got[half+" "+label]; c != nil {
+				fmt.Fprintf(&b, "| %s | %s | %d | %.1f%% |\n", half, label, c.n, 100*float64(c.right)/float64(c.n))
+			}
+		}
+	}
+	t.Log(b.String())
+	for _, m := range misses {
+		t.Log(m)
+	}
+}
+
+type ackRow struct{ label, text, source, half string }
+
+func loadAckRows(t *testing.T, path string) []ackRow {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("AFTERMATH_ACK_EXTRA: %v", err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if len(recs) == 0 || !slices.Equal(recs[0][:2], []string{"label", "text"}) || len(recs[0]) < 4 {
+		t.Fatalf("%s: want the header label,text,source_kind,source,note", path)
+	}
+	var rows []ackRow
+	for i, r := range recs[1:] {
+		label := strings.ToLower(strings.TrimSpace(r[0]))
+		if !slices.Contains([]string{"ack", "bystander", "other"}, label) {
+			t.Fatalf("%s: row %d: label %q is not ack, bystander or other", path, i+2, r[0])
+		}
+		rows = append(rows, ackRow{label: label, text: r[1], source: r[3], half: ackHalf(r[3])})
+	}
+	return rows
+}
+
+// ackHalf splits the acknowledgement rows by source, as extraHalf splits
+// the outside status set by company.
+func ackHalf(source string) string {
+	h := fnv.New32a()
+	h.Write([]byte(strings.ToLower(strings.TrimSpace(source))))
+	if h.Sum32()%100 < 50 {
+		return extraTune
+	}
+	return extraTest
+}
