@@ -50,6 +50,20 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"Normal operations have resumed.", "resolved"},
 		{"Reports are being generated normally once again.", "resolved"},
 		{"The timeouts on eu-west.api-2 have resolved.", "resolved"},
+		// Fifth round: forms found in two or more outside companies'
+		// status pages (docs/metrics.md, "Fifth round"); phrases written
+		// for this test.
+		{"This incident is now closed. A write-up follows tomorrow.", "resolved"},
+		{"No further errors since noon, so the issue will now be closed.", "resolved"},
+		{"The ledger service has remained stable since the failover.", "resolved"},
+		{"Exports are back to normal operation.", "resolved"},
+		{"The queue problem has been addressed. We are continuing to monitor the consumers.", "mitigated"},
+		{"Uploads in EU are fully recovered. Some US users may still see slow uploads.", ""},
+		{"The storage team has identified a fault in one disk shelf.", "investigating"},
+		{"Search was mostly down for 40 minutes this morning.", "retrospective"},
+		{"A bad certificate rotation caused a brief outage of the login page.", "retrospective"},
+		{"Incident report: on Monday the billing queue stalled after a config push.", "retrospective"},
+		{"What happened: a cron job filled the disk of the primary database.", "retrospective"},
 		// Partial or hedged recoveries are not the resolution.
 		{"Errors on the v1.2 endpoint have resolved. Errors remain elevated for v2, which we are still looking at.", ""},
 		{"The queue appears to have recovered.", "mitigated"},
@@ -183,6 +197,16 @@ func TestAcknowledgements(t *testing.T) {
 		{"omw, 5 min", true},
 		{"mine", true},
 		{"I'm on this", true},
+		// Forms from real first replies (TestAcknowledgementLanguage's
+		// tuning half: issue threads of outages); written for this test.
+		{"<@U024BE7LH> on it", true},
+		{"<@U024BE7LH> taking a look now", true},
+		{"Sorry for the trouble, we are looking into the issue now.", true},
+		{"We're actively working on this and will post updates here.", true},
+		{"Am investigating now.", true},
+		{"Thanks for flagging, I will get it restarted.", true},
+		{"any update on this?", false},
+		{"same issue here, deploys are stuck", false},
 		// Not acknowledgements.
 		{"is anyone looking at this?", false},
 		{"who is the incident commander?", false},
@@ -321,6 +345,9 @@ func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 		{"UANA", "Declaring an incident: exports are failing"},
 		{"UBEN", "same here, my export timed out too"},
 		{"UCHEN", "is anyone looking at this?"},
+		{"UEVE", "+1, down for us too"},
+		{"UFAY", "<@UANA> any update?"},
+		{"UGUS", "I have the same problem on staging"},
 		{"UDEV", "ok I see the spike in the 5xx graph"},
 		{"UCHEN", "thanks"},
 	} {
@@ -332,8 +359,8 @@ func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 	}
 	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
 	e := inc.events["acknowledged"]
-	if e == nil || e.msg == nil || e.msg.ts != msgs[3].ts {
-		t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[3].content)
+	if e == nil || e.msg == nil || e.msg.ts != msgs[6].ts {
+		t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[6].content)
 	}
 	if e.rule != "fallback:first_human_reply" {
 		t.Errorf("rule %q", e.rule)
