@@ -64,6 +64,18 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"A bad certificate rotation caused a brief outage of the login page.", "retrospective"},
 		{"Incident report: on Monday the billing queue stalled after a config push.", "retrospective"},
 		{"What happened: a cron job filled the disk of the primary database.", "retrospective"},
+		// Sixth round (docs/metrics.md, "Sixth round"); phrases written
+		// for this test.
+		{"We will continue to monitor the queue, and will post again once it has drained.", "mitigated"},
+		{"We'll be monitoring the change over the next hours.", "mitigated"},
+		{"We are now marking this issue as resolved.", "resolved"},
+		{"After a quiet night we consider this incident resolved.", "resolved"},
+		{"We had a brief network outage in one data center this morning.", "retrospective"},
+		{"We experienced short disruptions on the import API overnight.", "retrospective"},
+		{"All delayed jobs have now been processed.", "resolved"},
+		{"We've just rolled out a fix.", "mitigated"},
+		{"We have restored the workers and are processing through the backlog.", "mitigated"},
+		{"Our upstream provider has deployed a fix.", "mitigated"},
 		// Partial or hedged recoveries are not the resolution.
 		{"Errors on the v1.2 endpoint have resolved. Errors remain elevated for v2, which we are still looking at.", ""},
 		{"The queue appears to have recovered.", "mitigated"},
@@ -205,6 +217,9 @@ func TestAcknowledgements(t *testing.T) {
 		{"We're actively working on this and will post updates here.", true},
 		{"Am investigating now.", true},
 		{"Thanks for flagging, I will get it restarted.", true},
+		{"<@U024BE7LH> is working on it", true},
+		{"I'm trying to fix the runner now", true},
+		{"restarting the workers", true},
 		{"any update on this?", false},
 		{"same issue here, deploys are stuck", false},
 		// Not acknowledgements.
@@ -348,6 +363,7 @@ func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 		{"UEVE", "+1, down for us too"},
 		{"UFAY", "<@UANA> any update?"},
 		{"UGUS", "I have the same problem on staging"},
+		{"UHAL", "still failing for the EU team too"},
 		{"UDEV", "ok I see the spike in the 5xx graph"},
 		{"UCHEN", "thanks"},
 	} {
@@ -359,10 +375,55 @@ func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 	}
 	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
 	e := inc.events["acknowledged"]
-	if e == nil || e.msg == nil || e.msg.ts != msgs[6].ts {
-		t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[6].content)
+	if e == nil || e.msg == nil || e.msg.ts != msgs[7].ts {
+		t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[7].content)
 	}
 	if e.rule != "fallback:first_human_reply" {
 		t.Errorf("rule %q", e.rule)
+	}
+}
+
+// A person's acknowledgement is their first answer: a responder who first
+// answered in words no rule reads and then said "on it" was already
+// responding; another person's earlier answer, and the responder's own
+// bystander message, do not move it.
+func TestAcknowledgementIsTheFirstAnswerOfWhoeverAcknowledged(t *testing.T) {
+	cfg := defaults(t)
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	ch := &channelInfo{id: "C1", name: "inc-imports", creator: "UANA", created: t0}
+	var msgs []*message
+	for i, p := range []struct{ user, text string }{
+		{"UANA", "Declaring an incident: imports are failing"},
+		{"UBEN", "same here, my import timed out too"},
+		{"UBEN", "the importer pods restarted 40 times in the last hour"},
+		{"UCHEN", "on it, pulling the pod logs"},
+		{"UBEN", "on it, I'll take IC"},
+	} {
+		m := &message{channelID: ch.id, ts: fmt.Sprintf("%d.000100", t0.Unix()+int64(60*(i+1))), at: t0.Add(time.Duration(i+1) * time.Minute),
+			userID: p.user, class: human, content: normalise(p.text)}
+		m.lower = strings.ToLower(m.content)
+		m.signals = cls.classify(m)
+		msgs = append(msgs, m)
+	}
+	// UCHEN's "on it" is the first recognised acknowledgement, and UCHEN
+	// said nothing before it.
+	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
+	if e := inc.events["acknowledged"]; e == nil || e.msg == nil || e.msg.ts != msgs[3].ts {
+		t.Fatalf("acknowledged by %+v; want %q", e, msgs[3].content)
+	}
+	// Without it, UBEN's "on it" is the first, and UBEN's first answer
+	// (not the bystander's "same here") is the acknowledgement.
+	msgs = slices.Delete(msgs, 3, 4)
+	inc = newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
+	e := inc.events["acknowledged"]
+	if e == nil || e.msg == nil || e.msg.ts != msgs[2].ts {
+		t.Fatalf("acknowledged by %+v; want %q", e, msgs[2].content)
+	}
+	if e.rule != "first_answer:human-acks" {
+		t.Errorf("rule %q; want first_answer:human-acks", e.rule)
 	}
 }

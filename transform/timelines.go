@@ -310,7 +310,15 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 	// anyone looking at this?"): another report of the symptom answers
 	// nothing.
 	if s := first(sigs, "acknowledged"); s != nil {
-		inc.setSignal("acknowledged", s)
+		// A person's acknowledgement is their first answer: someone who
+		// answered in words no rule reads, then said "on it", was already
+		// responding. Their bystander messages ("same here") still answer
+		// nothing.
+		if m := a.firstAnswer(msgs, s, declaredAt); m != nil {
+			inc.set("acknowledged", m.at, m, "first_answer:"+s.rule.name, clip(m.content, 200))
+		} else {
+			inc.setSignal("acknowledged", s)
+		}
 	} else {
 		for _, m := range msgs {
 			if m.class != human || m.at.Before(declaredAt) || isDeclaration(m) || m.ts == inc.threadTS || a.bystander(m) {
@@ -455,6 +463,26 @@ func lastRetrospective(sigs []signal, after time.Time) *signal {
 		}
 	}
 	return last
+}
+
+// firstAnswer returns the first message of ack's author, after the
+// declaration, that answers the incident, when it is earlier than ack and
+// ack is a person's words; else nil. The rules for an answer are the
+// first-reply fallback's.
+func (a *assembler) firstAnswer(msgs []*message, ack *signal, declaredAt time.Time) *message {
+	if ack.strong || ack.msg == nil || ack.msg.class != human || ack.msg.userID == "" {
+		return nil
+	}
+	for _, m := range msgs {
+		if !m.at.Before(ack.at()) {
+			return nil
+		}
+		if m.userID != ack.msg.userID || m.class != human || m.at.Before(declaredAt) || isDeclaration(m) || a.bystander(m) {
+			continue
+		}
+		return m
+	}
+	return nil
 }
 
 // bystander reports whether a person's message does not answer the
