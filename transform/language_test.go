@@ -76,6 +76,8 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"We've just rolled out a fix.", "mitigated"},
 		{"We have restored the workers and are processing through the backlog.", "mitigated"},
 		{"Our upstream provider has deployed a fix.", "mitigated"},
+		{"Since the 09:10 deploy some customers are unable to download invoices.", "investigating"},
+		{"I was unable to find the runbook link", ""},
 		// Partial or hedged recoveries are not the resolution.
 		{"Errors on the v1.2 endpoint have resolved. Errors remain elevated for v2, which we are still looking at.", ""},
 		{"The queue appears to have recovered.", "mitigated"},
