@@ -357,8 +357,7 @@ func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 	}
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	ch := &channelInfo{id: "C1", name: "inc-exports", creator: "UANA", created: t0}
-	var msgs []*message
-	for i, p := range []struct{ user, text string }{
+	msgs := conversation(cls, ch.id, t0, []struct{ user, text string }{
 		{"UANA", "Declaring an incident: exports are failing"},
 		{"UBEN", "same here, my export timed out too"},
 		{"UCHEN", "is anyone looking at this?"},
@@ -368,13 +367,7 @@ func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 		{"UHAL", "still failing for the EU team too"},
 		{"UDEV", "ok I see the spike in the 5xx graph"},
 		{"UCHEN", "thanks"},
-	} {
-		m := &message{channelID: ch.id, ts: fmt.Sprintf("%d.000100", t0.Unix()+int64(60*(i+1))), at: t0.Add(time.Duration(i+1) * time.Minute),
-			userID: p.user, class: human, content: normalise(p.text)}
-		m.lower = strings.ToLower(m.content)
-		m.signals = cls.classify(m)
-		msgs = append(msgs, m)
-	}
+	})
 	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
 	e := inc.events["acknowledged"]
 	if e == nil || e.msg == nil || e.msg.ts != msgs[7].ts {
@@ -397,20 +390,13 @@ func TestAcknowledgementIsTheFirstAnswerOfWhoeverAcknowledged(t *testing.T) {
 	}
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	ch := &channelInfo{id: "C1", name: "inc-imports", creator: "UANA", created: t0}
-	var msgs []*message
-	for i, p := range []struct{ user, text string }{
+	msgs := conversation(cls, ch.id, t0, []struct{ user, text string }{
 		{"UANA", "Declaring an incident: imports are failing"},
 		{"UBEN", "same here, my import timed out too"},
 		{"UBEN", "the importer pods restarted 40 times in the last hour"},
 		{"UCHEN", "on it, pulling the pod logs"},
 		{"UBEN", "on it, I'll take IC"},
-	} {
-		m := &message{channelID: ch.id, ts: fmt.Sprintf("%d.000100", t0.Unix()+int64(60*(i+1))), at: t0.Add(time.Duration(i+1) * time.Minute),
-			userID: p.user, class: human, content: normalise(p.text)}
-		m.lower = strings.ToLower(m.content)
-		m.signals = cls.classify(m)
-		msgs = append(msgs, m)
-	}
+	})
 	// UCHEN's "on it" is the first recognised acknowledgement, and UCHEN
 	// said nothing before it.
 	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
@@ -428,4 +414,18 @@ func TestAcknowledgementIsTheFirstAnswerOfWhoeverAcknowledged(t *testing.T) {
 	if e.rule != "first_answer:human-acks" {
 		t.Errorf("rule %q; want first_answer:human-acks", e.rule)
 	}
+}
+
+// conversation posts people's lines in a channel a minute apart from t0,
+// each classified.
+func conversation(cls *classifier, channelID string, t0 time.Time, lines []struct{ user, text string }) []*message {
+	var msgs []*message
+	for i, p := range lines {
+		m := &message{channelID: channelID, ts: fmt.Sprintf("%d.000100", t0.Unix()+int64(60*(i+1))), at: t0.Add(time.Duration(i+1) * time.Minute),
+			userID: p.user, class: human, content: normalise(p.text)}
+		m.lower = strings.ToLower(m.content)
+		m.signals = cls.classify(m)
+		msgs = append(msgs, m)
+	}
+	return msgs
 }
