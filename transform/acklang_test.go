@@ -72,6 +72,7 @@ func TestAcknowledgementLanguage(t *testing.T) {
 		}
 	}
 	t.Log(b.String())
+	t.Log(ackConversations(rows, cls, asm))
 	for _, m := range misses {
 		t.Log(m)
 	}
@@ -113,4 +114,74 @@ func ackHalf(source string) string {
 		return extraTune
 	}
 	return extraTest
+}
+
+// ackConversations reads the rows of each source as one conversation in
+// order, its first row the report that opened it, and compares where
+// acknowledged_at lands with where the first ack row is: by the rule
+// transform follows (the first message a recogniser reads as an
+// acknowledgement, else the first reply that is not a bystander's), and by
+// the plain first-reply rule (the first reply that is not a bystander's).
+// Rows carry no authors, so a person's first answer is not modelled.
+func ackConversations(rows []ackRow, cls *classifier, asm *assembler) string {
+	type conv struct {
+		half  string
+		ack   []bool
+		by    []bool
+		truth int
+	}
+	var order []string
+	convs := map[string]*conv{}
+	for _, r := range rows {
+		c := convs[r.source]
+		if c == nil {
+			c = &conv{half: r.half, truth: -1}
+			convs[r.source] = c
+			order = append(order, r.source)
+		}
+		m := &message{class: human, content: normalise(r.text)}
+		m.lower = strings.ToLower(m.content)
+		if r.label == "ack" && c.truth < 0 && len(c.ack) > 0 {
+			c.truth = len(c.ack)
+		}
+		c.ack = append(c.ack, slices.ContainsFunc(cls.classify(m), func(s signal) bool { return s.kind == "acknowledged" }))
+		c.by = append(c.by, asm.bystander(m))
+	}
+	type tally struct{ n, rule, firstReply int }
+	got := map[string]*tally{}
+	for _, src := range order {
+		c := convs[src]
+		firstReply, recognised := -1, -1
+		for i := 1; i < len(c.ack); i++ {
+			if firstReply < 0 && !c.by[i] {
+				firstReply = i
+			}
+			if recognised < 0 && c.ack[i] {
+				recognised = i
+			}
+		}
+		rule := recognised
+		if rule < 0 {
+			rule = firstReply
+		}
+		if got[c.half] == nil {
+			got[c.half] = &tally{}
+		}
+		g := got[c.half]
+		g.n++
+		if rule == c.truth {
+			g.rule++
+		}
+		if firstReply == c.truth {
+			g.firstReply++
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nas conversations (acknowledged_at on the first ack row, or none):\n| half | conversations | transform's rule | first reply alone |\n|---|---|---|---|\n")
+	for _, half := range []string{extraTune, extraTest} {
+		if g := got[half]; g != nil {
+			fmt.Fprintf(&b, "| %s | %d | %.1f%% | %.1f%% |\n", half, g.n, 100*float64(g.rule)/float64(g.n), 100*float64(g.firstReply)/float64(g.n))
+		}
+	}
+	return b.String()
 }
