@@ -222,10 +222,6 @@ func TestAcknowledgements(t *testing.T) {
 		{"<@U024BE7LH> is working on it", true},
 		{"I'm trying to fix the runner now", true},
 		{"restarting the workers", true},
-		{"here", true},
-		{"here!", true},
-		{"here, pulling up the graphs", true},
-		{"here is the trace from the failing request", false},
 		{"any update on this?", false},
 		{"same issue here, deploys are stuck", false},
 		// Not acknowledgements.
