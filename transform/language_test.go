@@ -429,3 +429,30 @@ func conversation(cls *classifier, channelID string, t0 time.Time, lines []struc
 	}
 	return msgs
 }
+
+// In a thread, the parent is the report that opened the incident, not
+// anyone's answer to it: when the person who posted it later says "on it",
+// the acknowledgement is that message, as the first-reply fallback never
+// takes the parent either.
+func TestFirstAnswerIsNeverTheThreadParent(t *testing.T) {
+	cfg := defaults(t)
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	ch := &channelInfo{id: "C1", name: "incidents", shared: true, created: t0.Add(-24 * time.Hour)}
+	msgs := conversation(cls, ch.id, t0, []struct{ user, text string }{
+		{"UBEN", "checkout is throwing 500s for some users"},
+		{"UCHEN", "same here"},
+		{"UBEN", "on it, pulling the pod logs"},
+	})
+	for _, m := range msgs {
+		m.threadTS = msgs[0].ts
+	}
+	declared := &signal{kind: "declared", msg: msgs[0], rule: &threadParentRule, when: msgs[0].at}
+	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, declared)
+	if e := inc.events["acknowledged"]; e == nil || e.msg == nil || e.msg.ts != msgs[2].ts {
+		t.Fatalf("acknowledged by %+v; want %q", e, msgs[2].content)
+	}
+}

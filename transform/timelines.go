@@ -314,14 +314,14 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 		// answered in words no rule reads, then said "on it", was already
 		// responding. Their bystander messages ("same here") still answer
 		// nothing.
-		if m := a.firstAnswer(msgs, s, declaredAt); m != nil {
+		if m := a.firstAnswer(msgs, s, declaredAt, inc.threadTS); m != nil {
 			inc.set("acknowledged", m.at, m, "first_answer:"+s.rule.name, clip(m.content, 200))
 		} else {
 			inc.setSignal("acknowledged", s)
 		}
 	} else {
 		for _, m := range msgs {
-			if m.class != human || m.at.Before(declaredAt) || isDeclaration(m) || m.ts == inc.threadTS || a.bystander(m) {
+			if !a.answers(m, declaredAt, inc.threadTS) {
 				continue
 			}
 			inc.set("acknowledged", m.at, m, "fallback:first_human_reply", clip(m.content, 200))
@@ -465,11 +465,17 @@ func lastRetrospective(sigs []signal, after time.Time) *signal {
 	return last
 }
 
-// firstAnswer returns the first message of ack's author, after the
-// declaration, that answers the incident, when it is earlier than ack and
-// ack is a person's words; else nil. The rules for an answer are the
-// first-reply fallback's.
-func (a *assembler) firstAnswer(msgs []*message, ack *signal, declaredAt time.Time) *message {
+// answers reports whether m answers the incident: a person's message, not
+// before the declaration, not the declaration or the thread's parent, and
+// not a bystander's.
+func (a *assembler) answers(m *message, declaredAt time.Time, threadTS string) bool {
+	return m.class == human && !m.at.Before(declaredAt) && !isDeclaration(m) && m.ts != threadTS && !a.bystander(m)
+}
+
+// firstAnswer returns the first message of ack's author that answers the
+// incident, when it is earlier than ack and ack is a person's words; else
+// nil.
+func (a *assembler) firstAnswer(msgs []*message, ack *signal, declaredAt time.Time, threadTS string) *message {
 	if ack.strong || ack.msg == nil || ack.msg.class != human || ack.msg.userID == "" {
 		return nil
 	}
@@ -477,10 +483,9 @@ func (a *assembler) firstAnswer(msgs []*message, ack *signal, declaredAt time.Ti
 		if !m.at.Before(ack.at()) {
 			return nil
 		}
-		if m.userID != ack.msg.userID || m.class != human || m.at.Before(declaredAt) || isDeclaration(m) || a.bystander(m) {
-			continue
+		if m.userID == ack.msg.userID && a.answers(m, declaredAt, threadTS) {
+			return m
 		}
-		return m
 	}
 	return nil
 }
