@@ -35,21 +35,25 @@ func TestAcknowledgementLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	asm := newAssembler(cfg, time.Now())
+	for i := range rows {
+		r := &rows[i]
+		m := &message{class: human, content: normalise(r.text)}
+		m.lower = strings.ToLower(m.content)
+		r.ack = slices.ContainsFunc(cls.classify(m), func(s signal) bool { return s.kind == "acknowledged" })
+		r.bystander = asm.bystander(m)
+	}
 	type tally struct{ n, right int }
 	got := map[string]*tally{}
 	var misses []string
 	for _, r := range rows {
-		m := &message{class: human, content: normalise(r.text)}
-		m.lower = strings.ToLower(m.content)
-		ack := slices.ContainsFunc(cls.classify(m), func(s signal) bool { return s.kind == "acknowledged" })
 		right := false
 		switch r.label {
 		case "ack":
-			right = ack
+			right = r.ack
 		case "bystander":
-			right = !ack && asm.bystander(m)
+			right = !r.ack && r.bystander
 		default:
-			right = !ack
+			right = !r.ack
 		}
 		key := r.half + " " + r.label
 		if got[key] == nil {
@@ -59,7 +63,7 @@ func TestAcknowledgementLanguage(t *testing.T) {
 		if right {
 			got[key].right++
 		} else if r.half == extraTune && os.Getenv("AFTERMATH_ACK_MISSES") != "" {
-			misses = append(misses, fmt.Sprintf("%-9s ack=%-5v %q (%s)", r.label, ack, r.text, r.source))
+			misses = append(misses, fmt.Sprintf("%-9s ack=%-5v %q (%s)", r.label, r.ack, r.text, r.source))
 		}
 	}
 	var b strings.Builder
@@ -72,13 +76,18 @@ func TestAcknowledgementLanguage(t *testing.T) {
 		}
 	}
 	t.Log(b.String())
-	t.Log(ackConversations(rows, cls, asm))
+	t.Log(ackConversations(rows))
 	for _, m := range misses {
 		t.Log(m)
 	}
 }
 
-type ackRow struct{ label, text, source, half string }
+// ackRow is one message of the set, with what the default recognisers read
+// in it: an acknowledgement, a bystander's message.
+type ackRow struct {
+	label, text, source, half string
+	ack, bystander            bool
+}
 
 func loadAckRows(t *testing.T, path string) []ackRow {
 	t.Helper()
@@ -123,40 +132,28 @@ func ackHalf(source string) string {
 // acknowledgement, else the first reply that is not a bystander's), and by
 // the plain first-reply rule (the first reply that is not a bystander's).
 // Rows carry no authors, so a person's first answer is not modelled.
-func ackConversations(rows []ackRow, cls *classifier, asm *assembler) string {
-	type conv struct {
-		half  string
-		ack   []bool
-		by    []bool
-		truth int
-	}
+func ackConversations(rows []ackRow) string {
 	var order []string
-	convs := map[string]*conv{}
+	convs := map[string][]ackRow{}
 	for _, r := range rows {
-		c := convs[r.source]
-		if c == nil {
-			c = &conv{half: r.half, truth: -1}
-			convs[r.source] = c
+		if convs[r.source] == nil {
 			order = append(order, r.source)
 		}
-		m := &message{class: human, content: normalise(r.text)}
-		m.lower = strings.ToLower(m.content)
-		if r.label == "ack" && c.truth < 0 && len(c.ack) > 0 {
-			c.truth = len(c.ack)
-		}
-		c.ack = append(c.ack, slices.ContainsFunc(cls.classify(m), func(s signal) bool { return s.kind == "acknowledged" }))
-		c.by = append(c.by, asm.bystander(m))
+		convs[r.source] = append(convs[r.source], r)
 	}
 	type tally struct{ n, rule, firstReply int }
 	got := map[string]*tally{}
 	for _, src := range order {
 		c := convs[src]
-		firstReply, recognised := -1, -1
-		for i := 1; i < len(c.ack); i++ {
-			if firstReply < 0 && !c.by[i] {
+		truth, firstReply, recognised := -1, -1, -1
+		for i := 1; i < len(c); i++ {
+			if truth < 0 && c[i].label == "ack" {
+				truth = i
+			}
+			if firstReply < 0 && !c[i].bystander {
 				firstReply = i
 			}
-			if recognised < 0 && c.ack[i] {
+			if recognised < 0 && c[i].ack {
 				recognised = i
 			}
 		}
@@ -164,15 +161,16 @@ func ackConversations(rows []ackRow, cls *classifier, asm *assembler) string {
 		if rule < 0 {
 			rule = firstReply
 		}
-		if got[c.half] == nil {
-			got[c.half] = &tally{}
+		half := c[0].half
+		if got[half] == nil {
+			got[half] = &tally{}
 		}
-		g := got[c.half]
+		g := got[half]
 		g.n++
-		if rule == c.truth {
+		if rule == truth {
 			g.rule++
 		}
-		if firstReply == c.truth {
+		if firstReply == truth {
 			g.firstReply++
 		}
 	}
