@@ -78,6 +78,16 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"Our upstream provider has deployed a fix.", "mitigated"},
 		{"Since the 09:10 deploy some customers are unable to download invoices.", "investigating"},
 		{"I was unable to find the runbook link", ""},
+		// Seventh round (docs/metrics.md, "Seventh round"); phrases written
+		// for this test.
+		{"Outage resolved.", "resolved"},
+		{"Problem fixed", "resolved"},
+		{"The export issue was successfully fixed at 10:40.", "resolved"},
+		{"The issue has been fixed and uploads work as expected again.", "resolved"},
+		{"Some users are seeing errors on the API. We will post another update as soon as more information is available.", "investigating"},
+		{"Some customers are seeing errors on card payments in the EU. All other regions are operating normally.", "investigating"},
+		{"A hotfix is rolling out; we will review the retry logic once billing is fully operational.", ""},
+		{"The import is expected to be fixed by noon.", ""},
 		// Partial or hedged recoveries are not the resolution.
 		{"Errors on the v1.2 endpoint have resolved. Errors remain elevated for v2, which we are still looking at.", ""},
 		{"The queue appears to have recovered.", "mitigated"},
