@@ -39,7 +39,9 @@ func TestAcknowledgementLanguage(t *testing.T) {
 		r := &rows[i]
 		m := &message{class: human, content: normalise(r.text)}
 		m.lower = strings.ToLower(m.content)
-		r.ack = slices.ContainsFunc(cls.classify(m), func(s signal) bool { return s.kind == "acknowledged" })
+		sigs := cls.classify(m)
+		r.ack = slices.ContainsFunc(sigs, func(s signal) bool { return s.kind == "acknowledged" })
+		r.lifecycle = hasLifecycle(sigs)
 		r.bystander = asm.bystander(m)
 	}
 	type tally struct{ n, right int }
@@ -83,10 +85,11 @@ func TestAcknowledgementLanguage(t *testing.T) {
 }
 
 // ackRow is one message of the set, with what the default recognisers read
-// in it: an acknowledgement, a bystander's message.
+// in it: an acknowledgement, a bystander's message, lifecycle evidence
+// (which makes a thread an incident).
 type ackRow struct {
 	label, text, source, half string
-	ack, bystander            bool
+	ack, bystander, lifecycle bool
 }
 
 func loadAckRows(t *testing.T, path string) []ackRow {
@@ -132,6 +135,12 @@ func ackHalf(source string) string {
 // acknowledgement, else the first reply that is not a bystander's), and by
 // the plain first-reply rule (the first reply that is not a bystander's).
 // Rows carry no authors, so a person's first answer is not modelled.
+//
+// Every conversation is about an outage, so each one posted as a thread of
+// a shared incidents channel should be found as an incident: the last
+// column is the share whose messages carry lifecycle evidence (a status at
+// any stage, an impact report, a resolution), which is what makes a thread
+// an incident (transform/units.go).
 func ackConversations(rows []ackRow) string {
 	var order []string
 	convs := map[string][]ackRow{}
@@ -141,11 +150,12 @@ func ackConversations(rows []ackRow) string {
 		}
 		convs[r.source] = append(convs[r.source], r)
 	}
-	type tally struct{ n, rule, firstReply int }
+	type tally struct{ n, rule, firstReply, found int }
 	got := map[string]*tally{}
 	for _, src := range order {
 		c := convs[src]
 		truth, firstReply, recognised := -1, -1, -1
+		found := c[0].lifecycle
 		for i := 1; i < len(c); i++ {
 			if truth < 0 && c[i].label == "ack" {
 				truth = i
@@ -156,6 +166,7 @@ func ackConversations(rows []ackRow) string {
 			if recognised < 0 && c[i].ack {
 				recognised = i
 			}
+			found = found || c[i].lifecycle
 		}
 		rule := recognised
 		if rule < 0 {
@@ -173,12 +184,15 @@ func ackConversations(rows []ackRow) string {
 		if firstReply == truth {
 			g.firstReply++
 		}
+		if found {
+			g.found++
+		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nas conversations (acknowledged_at on the first ack row, or none):\n| half | conversations | transform's rule | first reply alone |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "\nas conversations (acknowledged_at on the first ack row, or none; found as a thread incident):\n| half | conversations | transform's rule | first reply alone | found |\n|---|---|---|---|---|\n")
 	for _, half := range []string{extraTune, extraTest} {
 		if g := got[half]; g != nil {
-			fmt.Fprintf(&b, "| %s | %d | %.1f%% | %.1f%% |\n", half, g.n, 100*float64(g.rule)/float64(g.n), 100*float64(g.firstReply)/float64(g.n))
+			fmt.Fprintf(&b, "| %s | %d | %.1f%% | %.1f%% | %.1f%% |\n", half, g.n, 100*float64(g.rule)/float64(g.n), 100*float64(g.firstReply)/float64(g.n), 100*float64(g.found)/float64(g.n))
 		}
 	}
 	return b.String()

@@ -88,6 +88,20 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"Some customers are seeing errors on card payments in the EU. All other regions are operating normally.", "investigating"},
 		{"A hotfix is rolling out; we will review the retry logic once billing is fully operational.", ""},
 		{"The import is expected to be fixed by noon.", ""},
+		// Impact reports in the present tense open an incident thread;
+		// questions and past accounts do not.
+		{"The invoicing API is unavailable", "investigating"},
+		{"search is down for everyone", "investigating"},
+		{"login is returning 502s", "investigating"},
+		{"I'm getting 503 errors from the upload endpoint", "investigating"},
+		{"All the deploy jobs are stuck.", "investigating"},
+		{"We currently have an outage of the mail relay.", "investigating"},
+		{"the CDN is having issues", "investigating"},
+		{"is the wiki down?!", ""},
+		{"is it resolved?!", ""},
+		{"Mitigated?!", ""},
+		{"CPU is down to 20% after the change", ""},
+		{"the staging box will be unavailable during planned maintenance", ""},
 		// Partial or hedged recoveries are not the resolution.
 		{"Errors on the v1.2 endpoint have resolved. Errors remain elevated for v2, which we are still looking at.", ""},
 		{"The queue appears to have recovered.", "mitigated"},
@@ -137,7 +151,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"We are working on a fix so that this does not happen again.", ""},
 		// Monitoring someone else's incident mitigates nothing of ours.
 		{"The cause is an outage at our upstream DNS provider; we are monitoring.", ""},
-		{"Our cloud vendor is having an outage. We're monitoring their status page.", ""},
+		{"Our cloud vendor is having an outage. We're monitoring their status page.", "investigating"}, // an impact report, no mitigation
 		{"We failed over to the standby and are monitoring.", "mitigated"},
 		{"Our upstream provider is back online. We are monitoring.", "mitigated"},
 		{"We moved traffic to another cloud provider and are monitoring.", "mitigated"},
