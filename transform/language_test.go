@@ -102,6 +102,17 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"Mitigated?!", ""},
 		{"CPU is down to 20% after the change", ""},
 		{"the staging box will be unavailable during planned maintenance", ""},
+		// Chat's short resolutions; hedges, plans and a stage prefix set
+		// none.
+		{"Sorry about that, it's back up now.", "resolved"},
+		{"(Fixed now.)", "resolved"},
+		{"restarted the worker, now it is working", "resolved"},
+		{"We got the wiki back online.", "resolved"},
+		{"It will be back online shortly.", ""},
+		{"The portal is back up. We'll continue to monitor it.", "mitigated"},
+		{"Investigating - The cluster is coming back online now.", "investigating"},
+		{"We believe the issue is now resolved", ""},
+		{"the flaky test in checkout is back", ""},
 		// Partial or hedged recoveries are not the resolution.
 		{"Errors on the v1.2 endpoint have resolved. Errors remain elevated for v2, which we are still looking at.", ""},
 		{"The queue appears to have recovered.", "mitigated"},
