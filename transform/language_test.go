@@ -101,6 +101,13 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"is it resolved?!", ""},
 		{"Mitigated?!", ""},
 		{"CPU is down to 20% after the change", ""},
+		{"Exports are broken for everyone", "investigating"},
+		{"the nightly jobs seem to be stuck", "investigating"},
+		{"two of the ingest workers crashed again", "investigating"},
+		{"the admin console is not loading for me either", "investigating"},
+		{"the API isn't down, it's your VPN", ""},
+		{"we don't have an outage", ""},
+		{"the deploy script is broken on my branch", ""},
 		{"the staging box will be unavailable during planned maintenance", ""},
 		// Chat's short resolutions; hedges, plans and a stage prefix set
 		// none.
