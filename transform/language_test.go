@@ -100,6 +100,8 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"is the wiki down?!", ""},
 		{"is it resolved?!", ""},
 		{"Mitigated?!", ""},
+		{"is anyone else seeing 502s on the wiki?…", ""},
+		{"is it fixed now? :eyes:", ""},
 		{"CPU is down to 20% after the change", ""},
 		{"Exports are broken for everyone", "investigating"},
 		{"the nightly jobs seem to be stuck", "investigating"},

@@ -374,7 +374,7 @@ func (c *classifier) notNow(r *rule, sentence string) bool {
 	if !lifecycle {
 		return false
 	}
-	if strings.HasSuffix(strings.TrimRight(sentence, " \t\n!"), "?") {
+	if strings.HasSuffix(strings.TrimRight(sentence, " \t\n!.…)"), "?") { // "?", "?!", "?…"
 		return true
 	}
 	for _, re := range c.otherTimes {
