@@ -19,7 +19,8 @@ import (
 //
 // What acknowledged_at needs from each row: an ack is read as the
 // acknowledgement; a bystander is neither read as one nor taken by the
-// first-reply fallback (it matches incidents.bystanders); an other row is
+// first-reply fallback (it matches incidents.bystanders, or only reports
+// impact); an other row is
 // not read as an acknowledgement. Sources are split into a tuning half and
 // a test half by a hash of the source, like the outside status set; only
 // the tuning half's misses may be listed (AFTERMATH_ACK_MISSES=1).
@@ -42,7 +43,7 @@ func TestAcknowledgementLanguage(t *testing.T) {
 		sigs := cls.classify(m)
 		r.ack = slices.ContainsFunc(sigs, func(s signal) bool { return s.kind == "acknowledged" })
 		r.lifecycle = hasLifecycle(sigs)
-		r.bystander = asm.bystander(m)
+		r.bystander = asm.bystander(m) || onlyReports(sigs)
 	}
 	type tally struct{ n, right int }
 	got := map[string]*tally{}

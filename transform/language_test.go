@@ -30,7 +30,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"✅", "resolved"},
 		{"Monitoring.", "mitigated"},
 		// Prefix form and sentence form of status-page stages.
-		{"Investigating - Checkout is returning errors for some users.", "investigating"},
+		{"Investigating - Checkout is returning errors for some users.", "investigating impact_report"},
 		{"Monitoring - We rolled out a patch and are watching error rates.", "mitigated"},
 		{"Resolved - Payments are flowing again.", "resolved"},
 		{"We're looking into reports of failed logins.", "investigating"},
@@ -88,25 +88,26 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"Some customers are seeing errors on card payments in the EU. All other regions are operating normally.", "investigating"},
 		{"A hotfix is rolling out; we will review the retry logic once billing is fully operational.", ""},
 		{"The import is expected to be fixed by noon.", ""},
-		// Impact reports in the present tense open an incident thread;
+		// Impact reports in the present tense open an incident thread (and
+		// answer nothing, TestFallbackAcknowledgementSkipsImpactReports);
 		// questions and past accounts do not.
-		{"The invoicing API is unavailable", "investigating"},
-		{"search is down for everyone", "investigating"},
-		{"login is returning 502s", "investigating"},
-		{"I'm getting 503 errors from the upload endpoint", "investigating"},
-		{"All the deploy jobs are stuck.", "investigating"},
-		{"We currently have an outage of the mail relay.", "investigating"},
-		{"the CDN is having issues", "investigating"},
+		{"The invoicing API is unavailable", "impact_report"},
+		{"search is down for everyone", "impact_report"},
+		{"login is returning 502s", "impact_report"},
+		{"I'm getting 503 errors from the upload endpoint", "impact_report"},
+		{"All the deploy jobs are stuck.", "impact_report"},
+		{"We currently have an outage of the mail relay.", "impact_report"},
+		{"the CDN is having issues", "impact_report"},
 		{"is the wiki down?!", ""},
 		{"is it resolved?!", ""},
 		{"Mitigated?!", ""},
 		{"is anyone else seeing 502s on the wiki?…", ""},
 		{"is it fixed now? :eyes:", ""},
 		{"CPU is down to 20% after the change", ""},
-		{"Exports are broken for everyone", "investigating"},
-		{"the nightly jobs seem to be stuck", "investigating"},
-		{"two of the ingest workers crashed again", "investigating"},
-		{"the admin console is not loading for me either", "investigating"},
+		{"Exports are broken for everyone", "impact_report"},
+		{"the nightly jobs seem to be stuck", "impact_report"},
+		{"two of the ingest workers crashed again", "impact_report"},
+		{"the admin console is not loading for me either", "impact_report"},
 		{"the API isn't down, it's your VPN", ""},
 		{"we don't have an outage", ""},
 		{"the deploy script is broken on my branch", ""},
@@ -171,7 +172,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"We are working on a fix so that this does not happen again.", ""},
 		// Monitoring someone else's incident mitigates nothing of ours.
 		{"The cause is an outage at our upstream DNS provider; we are monitoring.", ""},
-		{"Our cloud vendor is having an outage. We're monitoring their status page.", "investigating"}, // an impact report, no mitigation
+		{"Our cloud vendor is having an outage. We're monitoring their status page.", "impact_report"}, // an impact report, no mitigation
 		{"We failed over to the standby and are monitoring.", "mitigated"},
 		{"Our upstream provider is back online. We are monitoring.", "mitigated"},
 		{"We moved traffic to another cloud provider and are monitoring.", "mitigated"},
@@ -205,7 +206,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		var got []string
 		for _, s := range cls.classify(m) {
 			switch s.kind {
-			case "investigating", "mitigated", "resolved", "declared", "reopened", "retrospective":
+			case "investigating", "mitigated", "resolved", "declared", "reopened", "retrospective", "impact_report":
 				if !slices.Contains(got, s.kind) {
 					got = append(got, s.kind)
 				}
@@ -472,6 +473,31 @@ func conversation(cls *classifier, channelID string, t0 time.Time, lines []struc
 		msgs = append(msgs, m)
 	}
 	return msgs
+}
+
+// Another report of the symptom answers nothing, in whatever words it
+// comes: a present-tense impact report ("checkout is returning 503s for
+// me") is not the first answer the fallback takes, unless the same
+// message also answers ("checking, the API is down").
+func TestFallbackAcknowledgementSkipsImpactReports(t *testing.T) {
+	cfg := defaults(t)
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	ch := &channelInfo{id: "C1", name: "inc-checkout", creator: "UANA", created: t0}
+	msgs := conversation(cls, ch.id, t0, []struct{ user, text string }{
+		{"UANA", "Declaring an incident: checkout errors"},
+		{"UBEN", "checkout is returning 503s for me"},
+		{"UEVE", "the EU storefront is down as well"},
+		{"UDEV", "the canary from 14:02 looks bad"},
+	})
+	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
+	e := inc.events["acknowledged"]
+	if e == nil || e.msg == nil || e.msg.ts != msgs[3].ts {
+		t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[3].content)
+	}
 }
 
 // In a thread, the parent is the report that opened the incident, not

@@ -362,7 +362,7 @@ func (c *classifier) read(m *message) []signal {
 
 // peopleLifecycle are the events a person's sentence can set only when it
 // speaks of this incident, now, as a statement.
-var peopleLifecycle = []string{"declared", "investigating", "mitigated", "resolved", "closed", "reopened", "impact_start"}
+var peopleLifecycle = []string{"declared", "investigating", "mitigated", "resolved", "closed", "reopened", "impact_start", "impact_report"}
 
 // notNow reports whether a person's sentence cannot set r's lifecycle
 // events: it is a question, or it is about another time or incident.

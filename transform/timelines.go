@@ -445,8 +445,8 @@ func isDeclaration(m *message) bool {
 }
 
 // lastRetrospective returns the last retrospective signal after the last
-// reopening, if no investigating, mitigated or reopened signal from a later
-// message follows it; else nil.
+// reopening, if no investigating, mitigated, reopened or impact_report
+// signal from a later message follows it; else nil.
 func lastRetrospective(sigs []signal, after time.Time) *signal {
 	var last *signal
 	for i := range sigs {
@@ -456,7 +456,7 @@ func lastRetrospective(sigs []signal, after time.Time) *signal {
 			if after.IsZero() || s.at().After(after) {
 				last = s
 			}
-		case "investigating", "mitigated", "reopened":
+		case "investigating", "mitigated", "reopened", "impact_report":
 			if last != nil && s.msg != last.msg && s.at().After(last.at()) {
 				last = nil
 			}
@@ -466,10 +466,26 @@ func lastRetrospective(sigs []signal, after time.Time) *signal {
 }
 
 // answers reports whether m answers the incident: a person's message, not
-// before the declaration, not the declaration or the thread's parent, and
-// not a bystander's.
+// before the declaration, not the declaration or the thread's parent, not
+// a bystander's, and not only another report of the impact.
 func (a *assembler) answers(m *message, declaredAt time.Time, threadTS string) bool {
-	return m.class == human && !m.at.Before(declaredAt) && !isDeclaration(m) && m.ts != threadTS && !a.bystander(m)
+	return m.class == human && !m.at.Before(declaredAt) && !isDeclaration(m) && m.ts != threadTS && !a.bystander(m) && !onlyReports(m.signals)
+}
+
+// onlyReports reports whether a message's signals report impact ("checkout
+// is returning 503s for me") and say nothing else of the incident's
+// lifecycle: another report of the symptom answers nothing.
+func onlyReports(sigs []signal) bool {
+	report := false
+	for _, s := range sigs {
+		switch s.kind {
+		case "impact_report":
+			report = true
+		case "acknowledged", "investigating", "mitigated", "resolved", "closed", "declared", "reopened":
+			return false
+		}
+	}
+	return report
 }
 
 // firstAnswer returns the first message of ack's author that answers the

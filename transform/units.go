@@ -469,8 +469,9 @@ func (b *build) unit(shared bool, msgs []*message) {
 }
 
 // lifecycleKinds are the signals that show a unit holds an incident: a
-// declaration, an alert, a status at any stage, a severity, a stated start.
-var lifecycleKinds = []string{"declared", "detected", "impact_start", "severity", "investigating", "mitigated", "resolved", "reopened", "alert_recovered", "retrospective"}
+// declaration, an alert, a status at any stage, a report of impact, a
+// severity, a stated start.
+var lifecycleKinds = []string{"declared", "detected", "impact_start", "severity", "investigating", "mitigated", "resolved", "reopened", "alert_recovered", "retrospective", "impact_report"}
 
 // channel assembles the incident of one channel named like an incident
 // channel: it is one whatever its first words, unless it is a standing
