@@ -60,8 +60,8 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"The queue problem has been addressed. We are continuing to monitor the consumers.", "mitigated"},
 		{"Uploads in EU are fully recovered. Some US users may still see slow uploads.", ""},
 		{"The storage team has identified a fault in one disk shelf.", "investigating"},
-		{"Search was mostly down for 40 minutes this morning.", "retrospective"},
-		{"A bad certificate rotation caused a brief outage of the login page.", "retrospective"},
+		{"Search was mostly down for 40 minutes this morning.", "impact_report retrospective"},
+		{"A bad certificate rotation caused a brief outage of the login page.", "impact_report retrospective"},
 		{"Incident report: on Monday the billing queue stalled after a config push.", "retrospective"},
 		{"What happened: a cron job filled the disk of the primary database.", "retrospective"},
 		// Sixth round (docs/metrics.md, "Sixth round"); phrases written
@@ -70,7 +70,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"We'll be monitoring the change over the next hours.", "mitigated"},
 		{"We are now marking this issue as resolved.", "resolved"},
 		{"After a quiet night we consider this incident resolved.", "resolved"},
-		{"We had a brief network outage in one data center this morning.", "retrospective"},
+		{"We had a brief network outage in one data center this morning.", "impact_report retrospective"},
 		{"We experienced short disruptions on the import API overnight.", "retrospective"},
 		{"All delayed jobs have now been processed.", "resolved"},
 		{"We've just rolled out a fix.", "mitigated"},
@@ -111,6 +111,8 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"the API isn't down, it's your VPN", ""},
 		{"we don't have an outage", ""},
 		{"the deploy script is broken on my branch", ""},
+		{"A config push caused a brief outage of the login page; we are still working on a safer rollout.", "impact_report"},
+		{"The registry was mostly down for 40 minutes. We are working with our CDN on further changes.", "impact_report"},
 		{"the staging box will be unavailable during planned maintenance", ""},
 		// Chat's short resolutions; hedges, plans and a stage prefix set
 		// none.
