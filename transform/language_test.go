@@ -201,6 +201,11 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"can someone look at the resolved tickets from yesterday", ""},
 		{"the monitoring dashboard is slow to load", ""},
 		{"thanks all for joining the review", ""},
+		// Ordinary conversation in real chat (docs/metrics.md, "Seventh
+		// round"): a decision, a finished task, a maintenance notice.
+		{"At the last maintainers meeting it was resolved that we add two reviewers.", ""},
+		{"Completed. Thanks!", ""},
+		{"The wiki will be offline tonight. We will post here when the wiki is restored.", ""},
 		{"reminder: incident review on Thursday at 3pm", ""},
 	} {
 		m := &message{class: human, content: normalise(c.text)}
