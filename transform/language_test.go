@@ -89,7 +89,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"A hotfix is rolling out; we will review the retry logic once billing is fully operational.", ""},
 		{"The import is expected to be fixed by noon.", ""},
 		// Impact reports in the present tense open an incident thread (and
-		// answer nothing, TestFallbackAcknowledgementSkipsImpactReports);
+		// answer nothing, TestFallbackAcknowledgementSkipsBystanders/impact_reports);
 		// questions and past accounts do not.
 		{"The invoicing API is unavailable", "impact_report"},
 		{"search is down for everyone", "impact_report"},
@@ -400,7 +400,9 @@ func TestStatedStartTakesTrailingZone(t *testing.T) {
 
 // With no explicit acknowledgement, the acknowledgement is the first reply
 // that is not a bystander's ("same here", "is anyone looking at this?"):
-// another report of the symptom answers nothing.
+// another report of the symptom answers nothing, in whatever words it
+// comes, such as a present-tense impact report ("checkout is returning
+// 503s for me").
 func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 	cfg := defaults(t)
 	cls, err := newClassifier(cfg)
@@ -408,25 +410,41 @@ func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	ch := &channelInfo{id: "C1", name: "inc-exports", creator: "UANA", created: t0}
-	msgs := conversation(cls, ch.id, t0, []struct{ user, text string }{
-		{"UANA", "Declaring an incident: exports are failing"},
-		{"UBEN", "same here, my export timed out too"},
-		{"UCHEN", "is anyone looking at this?"},
-		{"UEVE", "+1, down for us too"},
-		{"UFAY", "<@UANA> any update?"},
-		{"UGUS", "I have the same problem on staging"},
-		{"UHAL", "still failing for the EU team too"},
-		{"UDEV", "ok I see the spike in the 5xx graph"},
-		{"UCHEN", "thanks"},
-	})
-	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
-	e := inc.events["acknowledged"]
-	if e == nil || e.msg == nil || e.msg.ts != msgs[7].ts {
-		t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[7].content)
-	}
-	if e.rule != "fallback:first_human_reply" {
-		t.Errorf("rule %q", e.rule)
+	for _, c := range []struct {
+		name  string
+		lines []struct{ user, text string }
+	}{
+		{"bystanders", []struct{ user, text string }{
+			{"UANA", "Declaring an incident: exports are failing"},
+			{"UBEN", "same here, my export timed out too"},
+			{"UCHEN", "is anyone looking at this?"},
+			{"UEVE", "+1, down for us too"},
+			{"UFAY", "<@UANA> any update?"},
+			{"UGUS", "I have the same problem on staging"},
+			{"UHAL", "still failing for the EU team too"},
+			{"UDEV", "ok I see the spike in the 5xx graph"},
+			{"UCHEN", "thanks"},
+		}},
+		{"impact reports", []struct{ user, text string }{
+			{"UANA", "Declaring an incident: checkout errors"},
+			{"UBEN", "checkout is returning 503s for me"},
+			{"UEVE", "the EU storefront is down as well"},
+			{"UDEV", "the canary from 14:02 looks bad"},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ch := &channelInfo{id: "C1", name: "inc-1", creator: "UANA", created: t0}
+			msgs := conversation(cls, ch.id, t0, c.lines)
+			want := slices.IndexFunc(msgs, func(m *message) bool { return m.userID == "UDEV" })
+			inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
+			e := inc.events["acknowledged"]
+			if e == nil || e.msg == nil || e.msg.ts != msgs[want].ts {
+				t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[want].content)
+			}
+			if e.rule != "fallback:first_human_reply" {
+				t.Errorf("rule %q", e.rule)
+			}
+		})
 	}
 }
 
@@ -480,31 +498,6 @@ func conversation(cls *classifier, channelID string, t0 time.Time, lines []struc
 		msgs = append(msgs, m)
 	}
 	return msgs
-}
-
-// Another report of the symptom answers nothing, in whatever words it
-// comes: a present-tense impact report ("checkout is returning 503s for
-// me") is not the first answer the fallback takes, unless the same
-// message also answers ("checking, the API is down").
-func TestFallbackAcknowledgementSkipsImpactReports(t *testing.T) {
-	cfg := defaults(t)
-	cls, err := newClassifier(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	ch := &channelInfo{id: "C1", name: "inc-checkout", creator: "UANA", created: t0}
-	msgs := conversation(cls, ch.id, t0, []struct{ user, text string }{
-		{"UANA", "Declaring an incident: checkout errors"},
-		{"UBEN", "checkout is returning 503s for me"},
-		{"UEVE", "the EU storefront is down as well"},
-		{"UDEV", "the canary from 14:02 looks bad"},
-	})
-	inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
-	e := inc.events["acknowledged"]
-	if e == nil || e.msg == nil || e.msg.ts != msgs[3].ts {
-		t.Fatalf("acknowledged by %+v; want the first answer (%q)", e, msgs[3].content)
-	}
 }
 
 // In a thread, the parent is the report that opened the incident, not
