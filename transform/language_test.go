@@ -352,6 +352,9 @@ func TestRetrospectiveResolvesOnlyLast(t *testing.T) {
 		// Something happened after it: the account was not the end.
 		{[]string{"Users of the export service experienced elevated error rates.", "A patch was deployed and we are monitoring the results."}, -1},
 		{[]string{"Users of the export service experienced elevated error rates.", "We're looking into failed exports again."}, -1},
+		// A later account of the same outage, promising work, is not new
+		// trouble.
+		{[]string{"Users of the export service experienced elevated error rates.", "A bad config push caused a brief outage of exports; we are working on safer rollouts."}, 0},
 	} {
 		got := lastRetrospective(sigsOf(c.texts...), time.Time{})
 		switch {

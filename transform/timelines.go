@@ -445,8 +445,9 @@ func isDeclaration(m *message) bool {
 }
 
 // lastRetrospective returns the last retrospective signal after the last
-// reopening, if no investigating, mitigated, reopened or impact_report
-// signal from a later message follows it; else nil.
+// reopening, if no investigating, mitigated or reopened signal from a later
+// message follows it; else nil. A later impact_report does not count: it
+// may be a postmortem's own account of the same outage.
 func lastRetrospective(sigs []signal, after time.Time) *signal {
 	var last *signal
 	for i := range sigs {
@@ -456,7 +457,7 @@ func lastRetrospective(sigs []signal, after time.Time) *signal {
 			if after.IsZero() || s.at().After(after) {
 				last = s
 			}
-		case "investigating", "mitigated", "reopened", "impact_report":
+		case "investigating", "mitigated", "reopened":
 			if last != nil && s.msg != last.msg && s.at().After(last.at()) {
 				last = nil
 			}
