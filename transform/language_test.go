@@ -529,3 +529,70 @@ func TestFirstAnswerIsNeverTheThreadParent(t *testing.T) {
 		t.Fatalf("acknowledged by %+v; want %q", e, msgs[2].content)
 	}
 }
+
+// Which threads of a shared channel are incidents: people open real ones
+// with a report of impact and close them in chat's short words; ordinary
+// conversation (a review request, a decision, a maintenance notice, a
+// question) is not one. Conversations written for this test after the
+// real ones measured in docs/metrics.md ("Seventh round").
+func TestSharedChannelThreadsPeopleOpen(t *testing.T) {
+	cfg := defaults(t)
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	ch := &channelInfo{id: "C1", name: "ops", shared: true, created: t0.Add(-24 * time.Hour)}
+	for _, c := range []struct {
+		name     string
+		lines    []struct{ user, text string }
+		incident bool
+	}{
+		{"impact report", []struct{ user, text string }{
+			{"UBEN", "is the wiki down for everyone or just me?"},
+			{"UCHEN", "broken for me too"},
+			{"UDEV", "restarted the app server, it's back up now"},
+		}, true},
+		{"outage account", []struct{ user, text string }{
+			{"UBEN", "A bad config push caused a 10 minute outage of the login page. We are adding a canary step."},
+		}, true},
+		{"short resolution", []struct{ user, text string }{
+			{"UBEN", "anyone else unable to reach the package mirror?"},
+			{"UCHEN", "(fixed now)"},
+		}, true},
+		{"review request", []struct{ user, text string }{
+			{"UBEN", "could someone review the retry-limit PR?"},
+			{"UCHEN", "Completed. Thanks!"},
+		}, false},
+		{"decision", []struct{ user, text string }{
+			{"UBEN", "At the last maintainers meeting it was resolved that we add two reviewers."},
+			{"UCHEN", "welcome both!"},
+		}, false},
+		{"maintenance notice", []struct{ user, text string }{
+			{"UBEN", "Heads up: the wiki gets new hardware on Tuesday."},
+			{"UBEN", "We will post here when the wiki is restored."},
+		}, false},
+		{"question", []struct{ user, text string }{
+			{"UBEN", "is anyone else seeing 502s on the staging dashboard?…"},
+			{"UCHEN", "works for me"},
+		}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			msgs := conversation(cls, ch.id, t0, c.lines)
+			for _, m := range msgs {
+				m.threadTS = msgs[0].ts
+			}
+			b := newBuild(cls, newAssembler(cfg, t0.Add(time.Hour)), []*channelInfo{ch}, t0.Add(time.Hour))
+			b.thread(ch, msgs)
+			if got := len(b.incidents) == 1; got != c.incident {
+				var sigs []string
+				for _, m := range msgs {
+					for _, s := range m.signals {
+						sigs = append(sigs, s.kind+"/"+s.rule.name)
+					}
+				}
+				t.Errorf("incident %v; want %v (signals %v)", got, c.incident, sigs)
+			}
+		})
+	}
+}
