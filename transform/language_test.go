@@ -57,7 +57,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"No further errors since noon, so the issue will now be closed.", "resolved"},
 		{"The ledger service has remained stable since the failover.", "resolved"},
 		{"Exports are back to normal operation.", "resolved"},
-		{"The queue problem has been addressed. We are continuing to monitor the consumers.", "mitigated"},
+		{"The queue problem has been addressed. We are continuing to monitor the consumers.", "mitigated resolved_watch"},
 		{"Uploads in EU are fully recovered. Some US users may still see slow uploads.", ""},
 		{"The storage team has identified a fault in one disk shelf.", "investigating"},
 		{"Search was mostly down for 40 minutes this morning.", "impact_report retrospective"},
@@ -121,7 +121,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"restarted the worker, now it is working", "resolved"},
 		{"We got the wiki back online.", "resolved"},
 		{"It will be back online shortly.", ""},
-		{"The portal is back up. We'll continue to monitor it.", "mitigated"},
+		{"The portal is back up. We'll continue to monitor it.", "mitigated resolved_watch"},
 		{"Investigating - The cluster is coming back online now.", "investigating"},
 		{"We believe the issue is now resolved", ""},
 		{"the flaky test in checkout is back", ""},
@@ -176,7 +176,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"The cause is an outage at our upstream DNS provider; we are monitoring.", ""},
 		{"Our cloud vendor is having an outage. We're monitoring their status page.", "impact_report"}, // an impact report, no mitigation
 		{"We failed over to the standby and are monitoring.", "mitigated"},
-		{"Our upstream provider is back online. We are monitoring.", "mitigated"},
+		{"Our upstream provider is back online. We are monitoring.", "mitigated resolved_watch"},
 		{"We moved traffic to another cloud provider and are monitoring.", "mitigated"},
 		// "Plan" as a noun is not a plan.
 		{"The outage affecting the enterprise plan has been resolved.", "resolved"},
@@ -194,7 +194,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		// Statuspage's own definition of it ("a fix has been implemented and
 		// we are monitoring the results"): it resolves nothing until someone
 		// says so. A stage prefix decides the stage.
-		{"Exports have recovered. We'll continue to monitor.", "mitigated"},
+		{"Exports have recovered. We'll continue to monitor.", "mitigated resolved_watch"},
 		{"The dashboard should now be fixed; we are continuing to monitor it.", "mitigated"},
 		{"Monitoring - Exports are back to normal; we are keeping an eye on them.", "mitigated"},
 		// Lifecycle words in other senses.
@@ -213,7 +213,7 @@ func TestPeoplesLanguage(t *testing.T) {
 		var got []string
 		for _, s := range cls.classify(m) {
 			switch s.kind {
-			case "investigating", "mitigated", "resolved", "declared", "reopened", "retrospective", "impact_report":
+			case "investigating", "mitigated", "resolved", "declared", "reopened", "retrospective", "impact_report", "resolved_watch":
 				if !slices.Contains(got, s.kind) {
 					got = append(got, s.kind)
 				}
@@ -356,7 +356,7 @@ func TestRetrospectiveResolvesOnlyLast(t *testing.T) {
 		// trouble.
 		{[]string{"Users of the export service experienced elevated error rates.", "A bad config push caused a brief outage of exports; we are working on safer rollouts."}, 0},
 	} {
-		got := lastRetrospective(sigsOf(c.texts...), time.Time{})
+		got := lastUnfollowed(sigsOf(c.texts...), "retrospective", time.Time{})
 		switch {
 		case c.want < 0 && got != nil:
 			t.Errorf("%q: resolved at %s; want no resolution", c.texts, got.at())
@@ -592,6 +592,51 @@ func TestSharedChannelThreadsPeopleOpen(t *testing.T) {
 					}
 				}
 				t.Errorf("incident %v; want %v (signals %v)", got, c.incident, sigs)
+			}
+		})
+	}
+}
+
+// A resolution said while the watch goes on ("Exports have recovered.
+// We'll continue to monitor.") is the monitoring stage, and the resolution
+// only when nothing else resolves the incident and no status follows it:
+// companies label it either way, and a channel whose last word it is would
+// otherwise stay open for ever.
+func TestResolutionUnderWatch(t *testing.T) {
+	cfg := defaults(t)
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	watch := "Exports have recovered. We'll continue to monitor."
+	for _, c := range []struct {
+		name  string
+		after []string // messages after the declaration, the first the watch
+		want  int      // index in after of the resolution, -1 for none
+	}{
+		{"last word", []string{watch}, 0},
+		{"a later resolution", []string{watch, "This incident has been resolved."}, 1},
+		{"still monitoring", []string{watch, "We are continuing to monitor the export queue."}, -1},
+		{"reopened", []string{watch, "errors are back"}, -1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lines := []struct{ user, text string }{{"UANA", "Declaring an incident: exports are failing"}}
+			for _, text := range c.after {
+				lines = append(lines, struct{ user, text string }{"UBEN", text})
+			}
+			ch := &channelInfo{id: "C1", name: "inc-exports", creator: "UANA", created: t0}
+			msgs := conversation(cls, ch.id, t0, lines)
+			inc := newAssembler(cfg, t0.Add(time.Hour)).assemble(ch, msgs, nil)
+			e := inc.events["resolved"]
+			switch {
+			case c.want < 0 && e != nil:
+				t.Errorf("resolved at %q (%s); want open", e.msg.content, e.rule)
+			case c.want >= 0 && (e == nil || e.msg == nil || e.msg.ts != msgs[c.want+1].ts):
+				t.Errorf("resolved %+v; want at %q", e, msgs[c.want+1].content)
+			}
+			if m := inc.events["mitigated"]; m == nil || m.msg == nil || m.msg.ts != msgs[1].ts {
+				t.Errorf("mitigated %+v; want the watch", m)
 			}
 		})
 	}

@@ -46,9 +46,11 @@ type rule struct {
 	unless   *regexp.Regexp
 	// unlessSentence rejects a match by the sentence that holds it.
 	unlessSentence *regexp.Regexp
-	within         time.Duration
-	slash          bool // the pattern reads slash commands
-	words          words
+	// requires must also match the message.
+	requires *regexp.Regexp
+	within   time.Duration
+	slash    bool // the pattern reads slash commands
+	words    words
 }
 
 // classifier runs the recognisers over messages. It keeps the scratch of
@@ -137,6 +139,11 @@ func newClassifier(cfg *config.Config) (*classifier, error) {
 		}
 		if r.UnlessSentence != "" {
 			if cr.unlessSentence, err = regexp.Compile(r.UnlessSentence); err != nil {
+				return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
+			}
+		}
+		if r.Requires != "" {
+			if cr.requires, err = regexp.Compile(r.Requires); err != nil {
 				return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
 			}
 		}
@@ -330,6 +337,9 @@ func (c *classifier) read(m *message) []signal {
 		if r.unless != nil && c.pre.all(r.words.unless) && r.unless.MatchString(m.content) {
 			continue
 		}
+		if r.requires != nil && !r.requires.MatchString(m.content) {
+			continue
+		}
 		// Most texts that reach the regexp do not match: find that out
 		// without tracking submatches first, alternative by alternative.
 		if !c.pre.matches(&r.words, r.pattern, m.content) {
@@ -362,7 +372,7 @@ func (c *classifier) read(m *message) []signal {
 
 // peopleLifecycle are the events a person's sentence can set only when it
 // speaks of this incident, now, as a statement.
-var peopleLifecycle = []string{"declared", "investigating", "mitigated", "resolved", "closed", "reopened", "impact_start", "impact_report"}
+var peopleLifecycle = []string{"declared", "investigating", "mitigated", "resolved", "closed", "reopened", "impact_start", "impact_report", "resolved_watch"}
 
 // notNow reports whether a person's sentence cannot set r's lifecycle
 // events: it is a question, or it is about another time or incident.

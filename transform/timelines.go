@@ -278,11 +278,18 @@ func (a *assembler) assemble(ch *channelInfo, msgs []*message, declared *signal)
 		// 10:20, a fix was applied"), often an incident's only update: the
 		// resolution only when nothing else resolved the incident and no
 		// lifecycle step follows it.
-		resolved = lastRetrospective(sigs, reopenedAt)
+		resolved = lastUnfollowed(sigs, "retrospective", reopenedAt)
+	}
+	if resolved == nil {
+		// A resolution said while the watch goes on ("we have resolved the
+		// issue and will continue to monitor"): the resolution only when
+		// nothing else resolved the incident and no status follows it.
+		resolved = lastUnfollowed(sigs, "resolved_watch", reopenedAt)
 	}
 	// A person's resolution alone ("we rolled out a fix and this is now
 	// resolved") sets no mitigation: no mitigated state was ever stated.
-	if mitigated != nil && resolved != nil && !mitigated.strong && mitigated.msg == resolved.msg {
+	// One said while the watch goes on states it.
+	if mitigated != nil && resolved != nil && !mitigated.strong && mitigated.msg == resolved.msg && resolved.kind != "resolved_watch" {
 		mitigated = nil
 	}
 	if mitigated != nil {
@@ -444,16 +451,17 @@ func isDeclaration(m *message) bool {
 	return false
 }
 
-// lastRetrospective returns the last retrospective signal after the last
-// reopening, if no investigating, mitigated or reopened signal from a later
-// message follows it; else nil. A later impact_report does not count: it
-// may be a postmortem's own account of the same outage.
-func lastRetrospective(sigs []signal, after time.Time) *signal {
+// lastUnfollowed returns the last signal of kind (retrospective,
+// resolved_watch) after the last reopening, if no investigating, mitigated
+// or reopened signal from a later message follows it; else nil. A later
+// impact_report does not count: it may be a postmortem's own account of
+// the same outage.
+func lastUnfollowed(sigs []signal, kind string, after time.Time) *signal {
 	var last *signal
 	for i := range sigs {
 		s := &sigs[i]
 		switch s.kind {
-		case "retrospective":
+		case kind:
 			if after.IsZero() || s.at().After(after) {
 				last = s
 			}

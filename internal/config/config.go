@@ -238,8 +238,11 @@ type Rule struct {
 	Unless   string   `yaml:"unless,omitempty"`
 	// UnlessSentence, matched against the sentence that holds the match
 	// only, rejects it ("not resolved yet", "resolved?").
-	UnlessSentence string   `yaml:"unless_sentence,omitempty"`
-	Within         Duration `yaml:"within,omitempty"`
+	UnlessSentence string `yaml:"unless_sentence,omitempty"`
+	// Requires, matched against the whole message, must also match: a
+	// resolution said while monitoring ("fixed; we'll keep monitoring").
+	Requires string   `yaml:"requires,omitempty"`
+	Within   Duration `yaml:"within,omitempty"`
 }
 
 // On reports whether the rule is enabled (the default).
@@ -249,7 +252,7 @@ func (r Rule) On() bool { return r.Enabled == nil || *r.Enabled }
 var (
 	RuleEvents = []string{"declared", "detected", "acknowledged", "investigating", "mitigated", "resolved", "closed",
 		"reopened", "impact_start", "severity", "service", "title", "postmortem", "exclude", "regression_claim", "alert_recovered",
-		"retrospective", "impact_report"}
+		"retrospective", "impact_report", "resolved_watch"}
 	ValueEvents = []string{"impact_start", "severity", "service", "title", "postmortem", "exclude"}
 	RuleFrom    = []string{"any", "human", "bot", "alert", "incident_bot", "system"}
 	Severities  = []string{"SEV0", "SEV1", "SEV2", "SEV3", "SEV4"}
@@ -954,6 +957,11 @@ func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
 		if r.UnlessSentence != "" {
 			if _, err := regexp.Compile(r.UnlessSentence); err != nil {
 				bad(key+".unless_sentence", "invalid regular expression: %v", errors.Unwrap(err))
+			}
+		}
+		if r.Requires != "" {
+			if _, err := regexp.Compile(r.Requires); err != nil {
+				bad(key+".requires", "invalid regular expression: %v", regexpReason(err))
 			}
 		}
 		for j, k := range r.Keywords {

@@ -16,6 +16,7 @@ func TestInvalidRegexNamesReason(t *testing.T) {
 		{"channels:\n  patterns: ['inc-(']\n", "channels.patterns[0]"},
 		{"recognisers:\n  - name: human-declares\n    pattern: 'a[z-a]'\n", ".pattern"},
 		{"recognisers:\n  - name: human-declares\n    unless: '(?P<'\n", ".unless"},
+		{"recognisers:\n  - name: human-declares\n    requires: '(unclosed'\n", ".requires"},
 	} {
 		_, err := Parse("my.yaml", []byte(tc.yaml))
 		if err == nil {
