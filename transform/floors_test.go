@@ -25,7 +25,7 @@ var corpusFloors = map[string]floor{
 	"detection": {99, 98.4}, // stabilityai thread forms: 98.9
 	"started":   {97, 98.4}, // 98.9
 	"mitigated": {97, 95.2}, // stabilityai thread forms: 95.7
-	"resolved":  {97, 86.7}, // stabilityai channel and thread forms: 87.2 (2026-12-07, fifth round; 86.2 before)
+	"resolved":  {97, 87.8}, // stabilityai channel and thread forms: 88.3 (2026-12-07, eighth round; 87.2 after the fifth, 86.2 before)
 }
 
 var generatorFloors = map[string]floor{
