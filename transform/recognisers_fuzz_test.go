@@ -170,6 +170,10 @@ func FuzzPeopleLanguage(f *testing.F) {
 		"<@U123> sev major",
 		"is it resolved",
 		"we fixed this last week",
+		"checkout is returning 503s for me",
+		"a bad deploy caused a brief outage; we are working on it",
+		"sorry, it's back up now",
+		"We have resolved the issue. We will continue to monitor.",
 	} {
 		f.Add(s)
 	}
