@@ -425,6 +425,8 @@ func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 			{"UFAY", "<@UANA> any update?"},
 			{"UGUS", "I have the same problem on staging"},
 			{"UHAL", "still failing for the EU team too"},
+			{"UFAY", "works fine for me"},
+			{"UGUS", "not down for me"},
 			{"UDEV", "ok I see the spike in the 5xx graph"},
 			{"UCHEN", "thanks"},
 		}},
