@@ -187,3 +187,24 @@ channels:
 		}
 	}
 }
+
+// The watch rules reuse the patterns of human-resolves and
+// people-recovered (YAML anchors in defaults.yaml): a user's pattern for
+// one of those is the watch rule's pattern too, and the others keep the
+// default.
+func TestWatchRulesFollowTheResolutionPatterns(t *testing.T) {
+	cfg, err := Parse("my.yaml", []byte("recognisers:\n  - name: human-resolves\n    pattern: '(?i)done and dusted'\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pattern := map[string]string{}
+	for _, r := range cfg.Recognisers {
+		pattern[r.Name] = r.Pattern
+	}
+	if got := pattern["people-resolved-watch"]; got != "(?i)done and dusted" {
+		t.Errorf("people-resolved-watch pattern %q; want the user's human-resolves pattern", got)
+	}
+	if got, want := pattern["people-recovered-watch"], pattern["people-recovered"]; got == "" || got != want {
+		t.Errorf("people-recovered-watch pattern %q; want people-recovered's", got)
+	}
+}
