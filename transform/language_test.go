@@ -108,6 +108,8 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"the nightly jobs seem to be stuck", "impact_report"},
 		{"two of the ingest workers crashed again", "impact_report"},
 		{"the admin console is not loading for me either", "impact_report"},
+		{"this nightly run seems to be stuck", "impact_report"},
+		{"the merge queue appears to have been broken since Friday", "impact_report"},
 		{"the API isn't down, it's your VPN", ""},
 		{"we don't have an outage", ""},
 		{"the deploy script is broken on my branch", ""},
