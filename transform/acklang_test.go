@@ -3,7 +3,6 @@ package transform
 import (
 	"encoding/csv"
 	"fmt"
-	"hash/fnv"
 	"os"
 	"slices"
 	"strings"
@@ -30,11 +29,7 @@ func TestAcknowledgementLanguage(t *testing.T) {
 		t.Skip("AFTERMATH_ACK_EXTRA is not set")
 	}
 	rows := loadAckRows(t, path)
-	cfg := defaults(t)
-	cls, err := newClassifier(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, cls := defaultClassifier(t)
 	asm := newAssembler(cfg, time.Now())
 	for i := range rows {
 		r := &rows[i]
@@ -120,14 +115,7 @@ func loadAckRows(t *testing.T, path string) []ackRow {
 
 // ackHalf splits the acknowledgement rows by source, as extraHalf splits
 // the outside status set by company.
-func ackHalf(source string) string {
-	h := fnv.New32a()
-	h.Write([]byte(strings.ToLower(strings.TrimSpace(source))))
-	if h.Sum32()%100 < 50 {
-		return extraTune
-	}
-	return extraTest
-}
+func ackHalf(source string) string { return extraHalf(strings.TrimSpace(source)) }
 
 // ackConversations reads the rows of each source as one conversation in
 // order, its first row the report that opened it, and compares where

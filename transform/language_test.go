@@ -12,10 +12,7 @@ import (
 // The phrases are written for this test (not taken from any corpus); the
 // status-page wordings are measured on real text by TestAccuracyOnStatusPages.
 func TestPeoplesLanguage(t *testing.T) {
-	cls, err := newClassifier(defaults(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cls := defaultClassifier(t)
 	for _, c := range []struct {
 		text string
 		want string // the lifecycle kinds it sets, space-separated, "" for none
@@ -233,10 +230,7 @@ func TestPeoplesLanguage(t *testing.T) {
 // docs/training/incident_commander.md @ 10eb80c0674c). The examples are
 // written for this test.
 func TestAcknowledgements(t *testing.T) {
-	cls, err := newClassifier(defaults(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cls := defaultClassifier(t)
 	for _, c := range []struct {
 		text string
 		want bool
@@ -303,10 +297,7 @@ func TestAcknowledgements(t *testing.T) {
 // A service comes only from an explicit field or the catalog, never from a
 // free word after "service".
 func TestServiceOnlyFromFields(t *testing.T) {
-	cls, err := newClassifier(defaults(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cls := defaultClassifier(t)
 	for _, c := range []struct{ text, want string }{
 		{"the payments service is down", ""},
 		{"service best effort only", ""},
@@ -331,10 +322,7 @@ func TestServiceOnlyFromFields(t *testing.T) {
 // A past-tense account of the impact resolves an incident only when nothing
 // else does and no lifecycle step follows it.
 func TestRetrospectiveResolvesOnlyLast(t *testing.T) {
-	cls, err := newClassifier(defaults(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cls := defaultClassifier(t)
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	sigsOf := func(texts ...string) []signal {
 		var out []signal
@@ -370,10 +358,7 @@ func TestRetrospectiveResolvesOnlyLast(t *testing.T) {
 
 // A stated start whose zone comes later in the sentence is read in that zone.
 func TestStatedStartTakesTrailingZone(t *testing.T) {
-	cls, err := newClassifier(defaults(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cls := defaultClassifier(t)
 	said := time.Date(2026, 3, 2, 23, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
 		text string
@@ -409,11 +394,7 @@ func TestStatedStartTakesTrailingZone(t *testing.T) {
 // comes, such as a present-tense impact report ("checkout is returning
 // 503s for me").
 func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
-	cfg := defaults(t)
-	cls, err := newClassifier(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, cls := defaultClassifier(t)
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
 		name  string
@@ -460,11 +441,7 @@ func TestFallbackAcknowledgementSkipsBystanders(t *testing.T) {
 // responding; another person's earlier answer, and the responder's own
 // bystander message, do not move it.
 func TestAcknowledgementIsTheFirstAnswerOfWhoeverAcknowledged(t *testing.T) {
-	cfg := defaults(t)
-	cls, err := newClassifier(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, cls := defaultClassifier(t)
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	ch := &channelInfo{id: "C1", name: "inc-imports", creator: "UANA", created: t0}
 	msgs := conversation(cls, ch.id, t0, []struct{ user, text string }{
@@ -512,11 +489,7 @@ func conversation(cls *classifier, channelID string, t0 time.Time, lines []struc
 // the acknowledgement is that message, as the first-reply fallback never
 // takes the parent either.
 func TestFirstAnswerIsNeverTheThreadParent(t *testing.T) {
-	cfg := defaults(t)
-	cls, err := newClassifier(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, cls := defaultClassifier(t)
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	ch := &channelInfo{id: "C1", name: "incidents", shared: true, created: t0.Add(-24 * time.Hour)}
 	msgs := conversation(cls, ch.id, t0, []struct{ user, text string }{
@@ -540,11 +513,7 @@ func TestFirstAnswerIsNeverTheThreadParent(t *testing.T) {
 // question) is not one. Conversations written for this test after the
 // real ones measured in docs/metrics.md ("Seventh round").
 func TestSharedChannelThreadsPeopleOpen(t *testing.T) {
-	cfg := defaults(t)
-	cls, err := newClassifier(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, cls := defaultClassifier(t)
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	ch := &channelInfo{id: "C1", name: "ops", shared: true, created: t0.Add(-24 * time.Hour)}
 	for _, c := range []struct {
@@ -607,11 +576,7 @@ func TestSharedChannelThreadsPeopleOpen(t *testing.T) {
 // companies label it either way, and a channel whose last word it is would
 // otherwise stay open for ever.
 func TestResolutionUnderWatch(t *testing.T) {
-	cfg := defaults(t)
-	cls, err := newClassifier(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, cls := defaultClassifier(t)
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	watch := "Exports have recovered. We'll continue to monitor."
 	for _, c := range []struct {

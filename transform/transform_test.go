@@ -103,6 +103,18 @@ func defaults(t *testing.T) *config.Config {
 	return cfg
 }
 
+// defaultClassifier returns the built-in configuration and its
+// classifier.
+func defaultClassifier(t *testing.T) (*config.Config, *classifier) {
+	t.Helper()
+	cfg := defaults(t)
+	cls, err := newClassifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, cls
+}
+
 func TestTransformHandwrittenExport(t *testing.T) {
 	cfg := defaults(t)
 	db := ingestExport(t, "../ingest/testdata/export", cfg)
