@@ -281,6 +281,25 @@ func TestAcknowledgements(t *testing.T) {
 		{"Investigating - Checkout is returning errors for some users.", false},
 		{"will the fix be in today's release?", false},
 		{"the mine of logs from yesterday is in the doc", false},
+		// A bystander's "Here's the log" is not "here" (two sources of the
+		// first-reply tuning half); "here" answering a page still is.
+		{"Here's a CI log showing the 503 error from the registry.", false},
+		{"Here is another one, stuck for 16 hours now", false},
+		{"here", true},
+		{"here, pulling up the dashboards", true},
+		// Slack's triage convention: a lone :eyes: is "I'm looking at
+		// this", a lone :ack: "acknowledged" (docs/metrics.md, "Ninth
+		// round"). Only alone: a
+		// trailing :eyes: on a question or a report is the writer's
+		// curiosity, not a responder taking it.
+		{":eyes:", true},
+		{"👀", true},
+		{"<@U024BE7LH> :eyes:", true},
+		{":ack:", true},
+		{"<@U024BE7LH|ana> :ack:", true},
+		{"the runbook says to ack the page :ack:", false},
+		{"is anyone else seeing 502s? :eyes:", false},
+		{"the deploy dashboard looks odd 👀", false},
 	} {
 		m := &message{class: human, content: normalise(c.text)}
 		m.lower = strings.ToLower(m.content)

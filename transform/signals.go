@@ -497,14 +497,26 @@ var (
 )
 
 // normalise prepares message content for matching: Slack's HTML entities
-// decoded, mrkdwn bold and strike markers and emoji codes removed.
+// decoded, mrkdwn bold and strike markers and emoji codes removed. A
+// message that is only :eyes: or :ack: (after any mentions) keeps it, as 👀
+// or "ack": in Slack's triage convention either alone says the writer has
+// taken the request ("I'm looking at this", "acknowledged").
 func normalise(s string) string {
 	s = entity.Replace(s)
 	if strings.Contains(s, ":") {
+		if m := loneAck.FindStringSubmatchIndex(s); m != nil {
+			glyph := "👀"
+			if s[m[4]:m[5]] == ":ack:" {
+				glyph = "ack"
+			}
+			s = s[:m[4]] + glyph + s[m[5]:]
+		}
 		s = emoji.ReplaceAllString(s, "")
 	}
 	return s
 }
+
+var loneAck = regexp.MustCompile(`^\s*(<@[A-Za-z0-9]+(?:\|[^>]*)?>[\s,:;-]*)*(:eyes:|:ack:)\s*$`)
 
 // trailingZoneRE finds the zone a sentence states after its first time:
 // "from 11:00am to 1:43pm PST".
