@@ -287,6 +287,10 @@ func TestAcknowledgements(t *testing.T) {
 		{"Here is another one, stuck for 16 hours now", false},
 		{"here", true},
 		{"here, pulling up the dashboards", true},
+		{"Here. Checking the error budget.", true},
+		{"here as IC", true},
+		{"here 👋", true},
+		{"here we go again, 502s", false},
 		// Slack's triage convention: a lone :eyes: is "I'm looking at
 		// this", a lone :ack: "acknowledged" (docs/metrics.md, "Ninth
 		// round"). Only alone: a
