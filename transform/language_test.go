@@ -291,6 +291,21 @@ func TestAcknowledgements(t *testing.T) {
 		{"here as IC", true},
 		{"here 👋", true},
 		{"here we go again, 502s", false},
+		// Roles named in the channel: PagerDuty's scribe posts "IC: …,
+		// Deputy: …, Scribe: …"; incident.io's "/inc role lead @user".
+		{"IC: <@U024BE7LH>, Deputy: <@U0G9QF9C6>, Scribe: <@U1>", true},
+		{"IC: Priya Raman, comms: Ben", true},
+		{"Incident Commander: <@U024BE7LH>", true},
+		{"incident lead - me", true},
+		{"<@U024BE7LH> is IC", true},
+		{"IC is <@U024BE7LH>, I'll take comms", true},
+		{"/inc role lead <@U024BE7LH>", true},
+		{"/incident role lead me", true},
+		{"IC: TBD", false},
+		{"IC: who?", false},
+		{"IC: Need one, paging", false},
+		{"is <@U024BE7LH> IC?", false},
+		{"IC: <@U024BE7LH>?", false},
 		// Slack's triage convention: a lone :eyes: is "I'm looking at
 		// this", a lone :ack: "acknowledged" (docs/metrics.md, "Ninth
 		// round"). Only alone: a
