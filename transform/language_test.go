@@ -113,6 +113,30 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"A config push caused a brief outage of the login page; we are still working on a safer rollout.", "impact_report"},
 		{"The registry was mostly down for 40 minutes. We are working with our CDN on further changes.", "impact_report"},
 		{"the staging box will be unavailable during planned maintenance", ""},
+		// A report of what happened when the writer tried something is
+		// still a report; "when" as a condition on a state still vetoes.
+		{"When logging into the portal this morning, I got a 502 Bad Gateway.", "impact_report"},
+		{"I keep getting 503s when I open the dashboard.", "impact_report"},
+		{"when the primary is down, the API returns 503s", ""},
+		{"when it's down we page the DB team", ""},
+		// Inability to reach a service, in the first person.
+		{"I can't access the registry at all, getting ERR_CONNECTION_TIMED_OUT", "impact_report"},
+		{"We are unable to reach the build cluster since 9am.", "impact_report"},
+		{"I can't access the registry from the office VPN, is that expected?", ""},
+		{"if you can't access the registry, use the mirror", ""},
+		{"I can't access the billing settings as a viewer", ""},
+		// "down and …", "been down since …".
+		{"It looks like the tile server is down and no tiles are served", "impact_report"},
+		{"The wiki has been down since Friday evening.", "impact_report"},
+		{"the old wiki has been down and replaced since 2019", ""},
+		{"the bot doesn't seem to be responding on the libc repo", "impact_report"},
+		{"Not working in Toronto either", "impact_report"},
+		{"the registry isn't loading for me either", "impact_report"},
+		{"it doesn't work for anyone on the team", "impact_report"},
+		{"the merge queue runs CI in a way that doesn't work for us", ""},
+		{"I clicked the link and it does not work for me either.", "impact_report"},
+		{"the registry isn't down for me", ""},
+		{"we haven't seen errors since the restart", ""},
 		// Chat's short resolutions; hedges, plans and a stage prefix set
 		// none.
 		{"Sorry about that, it's back up now.", "resolved"},
