@@ -174,6 +174,14 @@ func FuzzPeopleLanguage(f *testing.F) {
 		"a bad deploy caused a brief outage; we are working on it",
 		"sorry, it's back up now",
 		"We have resolved the issue. We will continue to monitor.",
+		"IC: <@U123>, Deputy: <@U456>, Scribe: me",
+		":eyes:",
+		"Here's the log from the failing job",
+		"When logging in this morning I got a 502 Bad Gateway.",
+		"I can't access the registry at all, getting timeouts",
+		"the dashboard isn't loading for me either",
+		"The services affected by this outage are working now.",
+		"I have just deployed a fix",
 	} {
 		f.Add(s)
 	}
