@@ -504,7 +504,7 @@ var (
 func normalise(s string) string {
 	s = entity.Replace(s)
 	if strings.Contains(s, ":") {
-		if m := loneAck.FindStringSubmatchIndex(s); m != nil {
+		if m := loneAckIndex(s); m != nil {
 			glyph := "👀"
 			if s[m[4]:m[5]] == ":ack:" {
 				glyph = "ack"
@@ -514,6 +514,15 @@ func normalise(s string) string {
 		s = emoji.ReplaceAllString(s, "")
 	}
 	return s
+}
+
+// loneAckIndex is loneAck's submatch indexes, asked only of the few texts
+// that hold either code.
+func loneAckIndex(s string) []int {
+	if !strings.Contains(s, ":eyes:") && !strings.Contains(s, ":ack:") {
+		return nil
+	}
+	return loneAck.FindStringSubmatchIndex(s)
 }
 
 var loneAck = regexp.MustCompile(`^\s*(<@[A-Za-z0-9]+(?:\|[^>]*)?>[\s,:;-]*)*(:eyes:|:ack:)\s*$`)
