@@ -147,6 +147,16 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"We got the wiki back online.", "resolved"},
 		{"It will be back online shortly.", ""},
 		{"The services affected by this outage are working now.", "resolved"},
+		// Round three of the outside set's tuning half (two companies or
+		// more each).
+		{"Service has been completely restored.", "resolved"},
+		{"We have completed our monitoring period and all metrics are normal.", "resolved"},
+		{"We have concluded monitoring of this incident.", "resolved"},
+		{"After two more hours without errors, we are considering this matter resolved.", "resolved"},
+		{"The previously reported concern with report exports has been resolved.", "resolved"},
+		{"The issue affecting new registrations has been corrected.", "resolved"},
+		{"We are investigating the situation and hope to have it resolved shortly.", "investigating"},
+		{"We will be monitoring the situation until it is resolved", "mitigated"},
 		{"Thank you, the bot is working fine now.", "resolved"},
 		{"the site is working again now", "resolved"},
 		{"the wiki is back up by the looks of it", ""},
