@@ -332,6 +332,14 @@ func TestAcknowledgements(t *testing.T) {
 		{"here as IC", true},
 		{"here 👋", true},
 		{"here we go again, 502s", false},
+		// An acknowledgement after a courtesy or a first sentence (the
+		// operations-chat set's tuning half, three sources).
+		{"<@U024BE7LH>: thanks, looking", true},
+		{"<@U024BE7LH> thank you. I'm checking a few things.", true},
+		{"I'm just about to start my day. I'll take a look.", true},
+		{"ok, on it", true},
+		{"Looking forward to the postmortem", false},
+		{"thanks, looking forward to the fix", false},
 		// Roles named in the channel: PagerDuty's scribe posts "IC: …,
 		// Deputy: …, Scribe: …"; incident.io's "/inc role lead @user".
 		{"IC: <@U024BE7LH>, Deputy: <@U0G9QF9C6>, Scribe: <@U1>", true},
