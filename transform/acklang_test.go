@@ -38,6 +38,7 @@ func TestAcknowledgementLanguage(t *testing.T) {
 		sigs := cls.classify(m)
 		r.ack = slices.ContainsFunc(sigs, func(s signal) bool { return s.kind == "acknowledged" })
 		r.lifecycle = hasLifecycle(sigs)
+		r.asked = slices.ContainsFunc(sigs, func(s signal) bool { return s.kind == "impact_question" })
 		r.bystander = asm.bystander(m) || onlyReports(sigs)
 	}
 	type tally struct{ n, right int }
@@ -85,7 +86,7 @@ func TestAcknowledgementLanguage(t *testing.T) {
 // (which makes a thread an incident).
 type ackRow struct {
 	label, text, source, half string
-	ack, bystander, lifecycle bool
+	ack, bystander, lifecycle, asked bool
 }
 
 func loadAckRows(t *testing.T, path string) []ackRow {
@@ -128,8 +129,9 @@ func ackHalf(source string) string { return extraHalf(strings.TrimSpace(source))
 // Every conversation is about an outage, so each one posted as a thread of
 // a shared incidents channel should be found as an incident: the last
 // column is the share whose messages carry lifecycle evidence (a status at
-// any stage, an impact report, a resolution), which is what makes a thread
-// an incident (transform/units.go).
+// any stage, an impact report, a resolution) or ask about an outage that a
+// later message acknowledges, which is what makes a thread an incident
+// (transform/units.go).
 func ackConversations(rows []ackRow) string {
 	var order []string
 	convs := map[string][]ackRow{}
@@ -144,8 +146,13 @@ func ackConversations(rows []ackRow) string {
 	for _, src := range order {
 		c := convs[src]
 		truth, firstReply, recognised := -1, -1, -1
-		found := c[0].lifecycle
+		// Found as transform's thread test finds it: lifecycle evidence,
+		// or an outage asked about and acknowledged in a later row (rows
+		// carry no authors, so a later row stands for another person).
+		found, asked := c[0].lifecycle, c[0].asked
 		for i := 1; i < len(c); i++ {
+			found = found || asked && c[i].ack
+			asked = asked || c[i].asked
 			if truth < 0 && c[i].label == "ack" {
 				truth = i
 			}

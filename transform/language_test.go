@@ -636,6 +636,29 @@ func TestSharedChannelThreadsPeopleOpen(t *testing.T) {
 			{"UBEN", "is anyone else seeing 502s on the staging dashboard?…"},
 			{"UCHEN", "works for me"},
 		}, false},
+		// An outage asked about, and someone else takes it: the
+		// operations-chat set's tuning half opens most of its incidents
+		// so ("Can anybody confirm that X is down?" "Let me check on it.").
+		{"question taken on", []struct{ user, text string }{
+			{"UBEN", "Can anybody confirm that the package mirror is down?"},
+			{"UCHEN", "no idea. Let me check on it."},
+		}, true},
+		{"is it down, taken on", []struct{ user, text string }{
+			{"UBEN", "is the build farm down again?"},
+			{"UCHEN", "looking"},
+		}, true},
+		{"question taken on by the asker", []struct{ user, text string }{
+			{"UBEN", "is the build farm down again?"},
+			{"UBEN", "I'll take a look"},
+		}, false},
+		{"review taken on", []struct{ user, text string }{
+			{"UBEN", "could someone review the retry-limit PR? CI is green"},
+			{"UCHEN", "I'll take a look"},
+		}, false},
+		{"help question taken on", []struct{ user, text string }{
+			{"UBEN", "how do I rotate my API token?"},
+			{"UCHEN", "let me check"},
+		}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			msgs := conversation(cls, ch.id, t0, c.lines)

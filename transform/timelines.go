@@ -488,7 +488,7 @@ func onlyReports(sigs []signal) bool {
 	report := false
 	for _, s := range sigs {
 		switch s.kind {
-		case "impact_report":
+		case "impact_report", "impact_question":
 			report = true
 		case "acknowledged", "investigating", "mitigated", "resolved", "closed", "declared", "reopened":
 			return false

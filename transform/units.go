@@ -501,6 +501,25 @@ func hasLifecycle(sigs []signal) bool {
 	return false
 }
 
+// askedAndTaken reports whether a thread asks about an outage ("is the
+// mirror down?") and someone other than the asker acknowledges it: a
+// question alone, or an acknowledgement alone ("I'll take a look" answering
+// a review request), is ordinary talk.
+func askedAndTaken(msgs []*message) bool {
+	askers := map[string]bool{}
+	for _, m := range msgs {
+		for _, s := range m.signals {
+			switch {
+			case s.kind == "impact_question":
+				askers[m.userID] = true
+			case s.kind == "acknowledged" && len(askers) > 0 && !askers[m.userID]:
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // thread assembles the incident of one thread of a shared channel (msgs
 // hold the parent, then its replies) when the thread as a whole, parent or
 // replies, carries lifecycle evidence.
@@ -515,7 +534,7 @@ func (b *build) thread(ch *channelInfo, msgs []*message) {
 	for _, m := range msgs {
 		sigs = append(sigs, m.signals...)
 	}
-	if !hasLifecycle(sigs) || b.announcesChannel(msgs[0]) {
+	if !hasLifecycle(sigs) && !askedAndTaken(msgs) || b.announcesChannel(msgs[0]) {
 		return
 	}
 	declared := &signal{kind: "declared", msg: msgs[0], rule: &threadParentRule, evidence: clip(firstLine(msgs[0].content), 200), strong: msgs[0].class != human, when: msgs[0].at}

@@ -252,7 +252,7 @@ func (r Rule) On() bool { return r.Enabled == nil || *r.Enabled }
 var (
 	RuleEvents = []string{"declared", "detected", "acknowledged", "investigating", "mitigated", "resolved", "closed",
 		"reopened", "impact_start", "severity", "service", "title", "postmortem", "exclude", "regression_claim", "alert_recovered",
-		"retrospective", "impact_report", "resolved_watch"}
+		"retrospective", "impact_report", "impact_question", "resolved_watch"}
 	ValueEvents = []string{"impact_start", "severity", "service", "title", "postmortem", "exclude"}
 	RuleFrom    = []string{"any", "human", "bot", "alert", "incident_bot", "system"}
 	Severities  = []string{"SEV0", "SEV1", "SEV2", "SEV3", "SEV4"}
