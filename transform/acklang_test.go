@@ -85,7 +85,7 @@ func TestAcknowledgementLanguage(t *testing.T) {
 // in it: an acknowledgement, a bystander's message, lifecycle evidence
 // (which makes a thread an incident).
 type ackRow struct {
-	label, text, source, half string
+	label, text, source, half        string
 	ack, bystander, lifecycle, asked bool
 }
 
