@@ -338,6 +338,10 @@ func TestAcknowledgements(t *testing.T) {
 		{"<@U024BE7LH> thank you. I'm checking a few things.", true},
 		{"I'm just about to start my day. I'll take a look.", true},
 		{"ok, on it", true},
+		// "let me" and "I'll" take the same verbs (operations chat).
+		{"let me restart it", true},
+		{"I'm just getting on a call, I'll jump on the issue shortly", true},
+		{"if the deploy fails again, let me restart it", false},
 		{"Looking forward to the postmortem", false},
 		{"thanks, looking forward to the fix", false},
 		// Roles named in the channel: PagerDuty's scribe posts "IC: …,
