@@ -137,6 +137,13 @@ func TestPeoplesLanguage(t *testing.T) {
 		{"it doesn't work for anyone on the team", "impact_report"},
 		{"the merge queue runs CI in a way that doesn't work for us", ""},
 		{"I clicked the link and it does not work for me either.", "impact_report"},
+		// Operations chat (both sets' tuning halves).
+		{"the build server is not responding", "impact_report"},
+		{"the mailing lists are currently not working", "impact_report"},
+		{"the ddnet servers aren't connecting to the master servers", "impact_report"},
+		{"looks like jq01 went down just before midnight", "impact_report"},
+		{"when it went down last year we moved hosts", ""},
+		{"the retry logic is not working as I expected in my branch?", ""},
 		{"the registry isn't down for me", ""},
 		{"we haven't seen errors since the restart", ""},
 		// Chat's short resolutions; hedges, plans and a stage prefix set
