@@ -132,18 +132,14 @@ func newClassifier(cfg *config.Config) (*classifier, error) {
 			return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
 		}
 		cr := rule{name: r.Name, events: r.Events, from: r.From, subtypes: r.Subtypes, keywords: r.Keywords, pattern: re, within: r.Within.D()}
-		if r.Unless != "" {
-			if cr.unless, err = regexp.Compile(r.Unless); err != nil {
-				return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
+		for _, x := range []struct {
+			re   **regexp.Regexp
+			expr string
+		}{{&cr.unless, r.Unless}, {&cr.unlessSentence, r.UnlessSentence}, {&cr.requires, r.Requires}} {
+			if x.expr == "" {
+				continue
 			}
-		}
-		if r.UnlessSentence != "" {
-			if cr.unlessSentence, err = regexp.Compile(r.UnlessSentence); err != nil {
-				return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
-			}
-		}
-		if r.Requires != "" {
-			if cr.requires, err = regexp.Compile(r.Requires); err != nil {
+			if *x.re, err = regexp.Compile(x.expr); err != nil {
 				return nil, fmt.Errorf("recogniser %s: %w", r.Name, err)
 			}
 		}

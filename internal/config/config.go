@@ -949,19 +949,12 @@ func (c *Config) validateIncidents(bad func(key, format string, args ...any)) {
 		case needsValue && !hasValueGroup(re):
 			bad(key+".pattern", "%s needs a (?P<value>…) group", strings.Join(r.Events, ", "))
 		}
-		if r.Unless != "" {
-			if _, err := regexp.Compile(r.Unless); err != nil {
-				bad(key+".unless", "invalid regular expression: %v", regexpReason(err))
+		for _, x := range []struct{ key, expr string }{{".unless", r.Unless}, {".unless_sentence", r.UnlessSentence}, {".requires", r.Requires}} {
+			if x.expr == "" {
+				continue
 			}
-		}
-		if r.UnlessSentence != "" {
-			if _, err := regexp.Compile(r.UnlessSentence); err != nil {
-				bad(key+".unless_sentence", "invalid regular expression: %v", errors.Unwrap(err))
-			}
-		}
-		if r.Requires != "" {
-			if _, err := regexp.Compile(r.Requires); err != nil {
-				bad(key+".requires", "invalid regular expression: %v", regexpReason(err))
+			if _, err := regexp.Compile(x.expr); err != nil {
+				bad(key+x.key, "invalid regular expression: %v", regexpReason(err))
 			}
 		}
 		for j, k := range r.Keywords {

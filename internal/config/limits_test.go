@@ -17,6 +17,7 @@ func TestInvalidRegexNamesReason(t *testing.T) {
 		{"recognisers:\n  - name: human-declares\n    pattern: 'a[z-a]'\n", ".pattern"},
 		{"recognisers:\n  - name: human-declares\n    unless: '(?P<'\n", ".unless"},
 		{"recognisers:\n  - name: human-declares\n    requires: '(unclosed'\n", ".requires"},
+		{"recognisers:\n  - name: human-declares\n    unless_sentence: '[z-a]'\n", ".unless_sentence"},
 	} {
 		_, err := Parse("my.yaml", []byte(tc.yaml))
 		if err == nil {
