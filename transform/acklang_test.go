@@ -33,13 +33,13 @@ func TestAcknowledgementLanguage(t *testing.T) {
 	asm := newAssembler(cfg, time.Now())
 	for i := range rows {
 		r := &rows[i]
-		m := &message{class: human, content: normalise(r.text)}
+		// Rows carry no authors: each row stands for another person.
+		m := &message{class: human, userID: fmt.Sprintf("U%d", i), content: normalise(r.text)}
 		m.lower = strings.ToLower(m.content)
-		sigs := cls.classify(m)
-		r.ack = slices.ContainsFunc(sigs, func(s signal) bool { return s.kind == "acknowledged" })
-		r.lifecycle = hasLifecycle(sigs)
-		r.asked = slices.ContainsFunc(sigs, func(s signal) bool { return s.kind == "impact_question" })
-		r.bystander = asm.bystander(m) || onlyReports(sigs)
+		m.signals = cls.classify(m)
+		r.msg = m
+		r.ack = slices.ContainsFunc(m.signals, func(s signal) bool { return s.kind == "acknowledged" })
+		r.bystander = asm.bystander(m) || onlyReports(m.signals)
 	}
 	type tally struct{ n, right int }
 	got := map[string]*tally{}
@@ -81,12 +81,12 @@ func TestAcknowledgementLanguage(t *testing.T) {
 	}
 }
 
-// ackRow is one message of the set, with what the default recognisers read
-// in it: an acknowledgement, a bystander's message, lifecycle evidence
-// (which makes a thread an incident).
+// ackRow is one message of the set, classified by the default recognisers,
+// with what they read in it: an acknowledgement, a bystander's message.
 type ackRow struct {
-	label, text, source, half        string
-	ack, bystander, lifecycle, asked bool
+	label, text, source, half string
+	msg                       *message
+	ack, bystander            bool
 }
 
 func loadAckRows(t *testing.T, path string) []ackRow {
@@ -146,13 +146,15 @@ func ackConversations(rows []ackRow) string {
 	for _, src := range order {
 		c := convs[src]
 		truth, firstReply, recognised := -1, -1, -1
-		// Found as transform's thread test finds it: lifecycle evidence,
-		// or an outage asked about and acknowledged in a later row (rows
-		// carry no authors, so a later row stands for another person).
-		found, asked := c[0].lifecycle, c[0].asked
+		// Found as transform's thread test (build.thread) finds it.
+		var msgs []*message
+		var sigs []signal
+		for _, r := range c {
+			msgs = append(msgs, r.msg)
+			sigs = append(sigs, r.msg.signals...)
+		}
+		found := hasLifecycle(sigs) || askedAndTaken(msgs)
 		for i := 1; i < len(c); i++ {
-			found = found || asked && c[i].ack
-			asked = asked || c[i].asked
 			if truth < 0 && c[i].label == "ack" {
 				truth = i
 			}
@@ -162,7 +164,6 @@ func ackConversations(rows []ackRow) string {
 			if recognised < 0 && c[i].ack {
 				recognised = i
 			}
-			found = found || c[i].lifecycle
 		}
 		rule := recognised
 		if rule < 0 {
